@@ -1,0 +1,15 @@
+"""Keras LSTM networks as first-class scikit-learn estimators."""
+
+from sklstm._classifier import LSTMClassifier
+from sklstm._regressor import LSTMRegressor
+from sklstm._window import SlidingWindowTransformer, make_windows
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LSTMClassifier",
+    "LSTMRegressor",
+    "SlidingWindowTransformer",
+    "make_windows",
+    "__version__",
+]
