@@ -1,0 +1,348 @@
+"""LSTMMixin: what both estimators share on top of scikeras.
+
+Everything sklstm takes from scikeras is used here and in the two estimator
+modules only through the hooks of ``scikeras.wrappers.BaseWrapper``
+(``_keras_build_fn``, ``_build_keras_model``, ``_validate_data``,
+``_fit_keras_model``, ``_predict_raw``), so that moving to another base touches
+few places.
+"""
+
+import math
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+from sklstm._batches import ArrayBatches
+
+_MAX_SEED = np.iinfo(np.int32).max
+# Rows per forward pass in predict; bounds memory for very long inputs.
+_PREDICT_CHUNK = 4096
+
+
+def _layer_sizes(name, value, allow_empty=False):
+    """Return ``value`` (an int or a sequence of ints) as a tuple of sizes."""
+    sizes = (value,) if isinstance(value, Integral) else tuple(value)
+    valid = all(isinstance(s, Integral) and s >= 1 for s in sizes)
+    if not valid or (not sizes and not allow_empty):
+        raise InvalidParameterError(
+            f"{name} must be a positive int or a tuple of positive ints, "
+            f"got {value!r}"
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def _seed_stream(seed):
+    """Return a function that yields a new int seed, derived from ``seed``."""
+    rng = np.random.default_rng(seed)
+    return lambda: int(rng.integers(_MAX_SEED))
+
+
+def _fresh(obj):
+    """Return an unused copy of a Keras object, or ``obj`` if it is a name."""
+    if hasattr(obj, "get_config"):
+        return obj.__class__.from_config(obj.get_config())
+    return obj
+
+
+class LSTMMixin:
+    """Parameters, network, data checks and training shared by the estimators.
+
+    The concrete estimators add the output layer and the loss
+    (``_output_layer``) and the target checks (``_validate_target``).
+    """
+
+    _parameter_constraints = {
+        "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+        "activation": [str, callable],
+        "recurrent_activation": [str, callable],
+        "dense_units": [tuple, list],
+        "optimizer": [str, keras.optimizers.Optimizer, type],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "loss": [str, keras.losses.Loss, callable, None],
+        "metrics": [list, tuple, str, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": [Interval(Integral, 0, None, closed="left"), None],
+        "callbacks": [list, tuple, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose", StrOptions({"auto"})],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        units=32,
+        *,
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        dense_units=(),
+        optimizer="adam",
+        learning_rate=0.001,
+        loss=None,
+        metrics=None,
+        epochs=10,
+        batch_size=32,
+        validation_split=0.0,
+        shuffle=True,
+        early_stopping=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.units = units
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.activation = activation
+        self.recurrent_activation = recurrent_activation
+        self.dense_units = dense_units
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # -- network -------------------------------------------------------------
+
+    def _build_keras_model(self):
+        # The network always comes from the hyperparameters: scikeras's
+        # ``model=`` argument and its global seeding are not used.
+        return self._keras_build_fn()
+
+    def _keras_build_fn(self):
+        """Build and compile the network for the data seen in ``fit``.
+
+        Returns
+        -------
+        model : keras.Model
+            Input ``(batch, None, n_features)``: the time axis is free, so a
+            model trained on windows of 50 predicts on windows of 60.
+        """
+        next_seed = _seed_stream(self._seed)
+        n_features = 1 if self._x_ndim == 2 else self.n_features_in_
+        inputs = keras.Input(shape=(None, n_features))
+        x = inputs
+        sizes = _layer_sizes("units", self.units)
+        for i, size in enumerate(sizes):
+            x = self._lstm_layer(size, i < len(sizes) - 1, next_seed)(x)
+        for size in _layer_sizes("dense_units", self.dense_units, allow_empty=True):
+            x = keras.layers.Dense(
+                size,
+                activation="relu",
+                kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
+            )(x)
+        outputs, loss = self._output_layer(x, next_seed)
+        model = keras.Model(inputs, outputs)
+        metrics = [self.metrics] if isinstance(self.metrics, str) else self.metrics
+        model.compile(
+            optimizer=self._make_optimizer(),
+            loss=_fresh(loss),
+            metrics=[_fresh(m) for m in metrics or ()],
+        )
+        return model
+
+    def _lstm_layer(self, units, return_sequences, next_seed):
+        def lstm(**kwargs):
+            return keras.layers.LSTM(
+                units,
+                return_sequences=return_sequences,
+                activation=self.activation,
+                recurrent_activation=self.recurrent_activation,
+                dropout=self.dropout,
+                recurrent_dropout=self.recurrent_dropout,
+                kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
+                recurrent_initializer=keras.initializers.Orthogonal(seed=next_seed()),
+                seed=next_seed(),
+                **kwargs,
+            )
+
+        if not self.bidirectional:
+            return lstm()
+        # An explicit backward layer gets its own seeds; a copy of the forward
+        # layer would start from identical weights.
+        return keras.layers.Bidirectional(lstm(), backward_layer=lstm(go_backwards=True))
+
+    def _make_optimizer(self):
+        if isinstance(self.optimizer, keras.optimizers.Optimizer):
+            return _fresh(self.optimizer)
+        config = {"learning_rate": self.learning_rate}
+        if isinstance(self.optimizer, str):
+            return keras.optimizers.get({"class_name": self.optimizer, "config": config})
+        return self.optimizer(**config)
+
+    # -- data ----------------------------------------------------------------
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if y is not None:
+            y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+            y = self._validate_target(y, reset=reset)
+        if X is not None:
+            X = self._validate_sequences(X, reset=reset)
+        if X is not None and y is not None:
+            check_consistent_length(X, y)
+        return X, y
+
+    def _validate_sequences(self, X, reset):
+        """Return ``X`` as float32 ``(n_samples, n_timesteps, n_features)``."""
+        if not hasattr(X, "ndim"):
+            X = np.asarray(X)
+        name = type(self).__name__
+        if X.ndim > 3:
+            raise ValueError(
+                "X must be 2D (n_samples, n_timesteps) or 3D (n_samples, "
+                f"n_timesteps, n_features), got a {X.ndim}D array"
+            )
+        # 1D input fails in validate_data with scikit-learn's usual message.
+        ndim = max(X.ndim, 2)
+        if not reset and ndim != self._x_ndim:
+            raise ValueError(
+                f"X is {ndim}D, but {name} was fitted on {self._x_ndim}D input"
+            )
+        if ndim == 2:
+            X = validate_data(self, X, reset=reset, dtype=np.float32)
+            X = X[:, :, np.newaxis]
+        else:
+            X = check_array(X, allow_nd=True, dtype=np.float32, input_name="X")
+            if 0 in X.shape[1:]:
+                raise ValueError(
+                    f"X has shape {X.shape}: n_timesteps and n_features must "
+                    "be at least 1"
+                )
+            n_features = X.shape[2]
+            if reset:
+                self.n_features_in_ = n_features
+                self.__dict__.pop("feature_names_in_", None)
+            elif n_features != self.n_features_in_:
+                raise ValueError(
+                    f"X has {n_features} features, but {name} is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+        if reset:
+            self._x_ndim = ndim
+        return X
+
+    # -- training ------------------------------------------------------------
+
+    def _initialize(self, X, y=None):
+        self._seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
+        return super()._initialize(X, y)
+
+    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        self._validate_params()
+        return super()._fit(
+            X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+        )
+
+    def _fit_keras_model(
+        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+    ):
+        """Train ``model_`` on batches cut from ``X``; record ``history_``.
+
+        The last ``validation_split`` of the rows is held out (before any
+        shuffling, as Keras does), and rows are reshuffled every epoch by a
+        generator seeded from ``random_state`` and the epoch, so results
+        repeat without touching global random state.
+        """
+        y = np.asarray(y, dtype=np.float32)
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        n_train = math.floor(len(X) * (1.0 - self.validation_split))
+        if n_train == 0:
+            raise ValueError(
+                f"validation_split={self.validation_split} leaves no training "
+                f"samples out of {len(X)}"
+            )
+        batch_size = self.batch_size or 32
+        rng = np.random.default_rng([self._seed, initial_epoch]) if self.shuffle else None
+        train = ArrayBatches(tuple(a[:n_train] for a in arrays), batch_size, rng)
+        validation = None
+        if n_train < len(X):
+            validation = ArrayBatches(tuple(a[n_train:] for a in arrays), batch_size)
+        history = self.model_.fit(
+            train,
+            validation_data=validation,
+            epochs=initial_epoch + epochs,
+            initial_epoch=initial_epoch,
+            # Batches come pre-shuffled; Keras would reorder them with the
+            # global ``random`` module.
+            shuffle=False,
+            callbacks=self._training_callbacks(validation is not None),
+            verbose=self.verbose,
+            **kwargs,
+        )
+        if not warm_start or initial_epoch == 0 or not hasattr(self, "history_"):
+            self.history_ = {}
+        for key, values in history.history.items():
+            self.history_.setdefault(key, []).extend(values)
+
+    def _training_callbacks(self, has_validation):
+        callbacks = list(self.callbacks or ())
+        for callback in callbacks:
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise TypeError(
+                    "callbacks must be a list of keras.callbacks.Callback "
+                    f"instances, got {callback!r}"
+                )
+        if self.early_stopping is not None:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss" if has_validation else "loss",
+                    patience=self.early_stopping,
+                    restore_best_weights=True,
+                )
+            )
+        return callbacks
+
+    # -- prediction ----------------------------------------------------------
+
+    def _predict_raw(self, X):
+        """Network outputs for ``X``, shape ``(n_samples, n_outputs)``."""
+        check_is_fitted(self, "model_")
+        X, _ = self._validate_data(X)
+        chunks = [
+            self.model_.predict_on_batch(X[start : start + _PREDICT_CHUNK])
+            for start in range(0, len(X), _PREDICT_CHUNK)
+        ]
+        return np.concatenate([np.asarray(c) for c in chunks])
+
+    # -- scikit-learn --------------------------------------------------------
+
+    def __repr__(self, N_CHAR_MAX=700):
+        # scikit-learn's repr (changed parameters only), not scikeras's.
+        return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        return tags

@@ -1,0 +1,146 @@
+"""LSTMRegressor: an LSTM network with a linear output layer."""
+
+import keras
+import numpy as np
+from scikeras.wrappers import KerasRegressor
+from sklearn.utils import RegressorTags
+from sklearn.utils.validation import check_array
+
+from sklstm._base import LSTMMixin
+
+
+class LSTMRegressor(LSTMMixin, KerasRegressor):
+    """Long short-term memory network regressor.
+
+    Builds, compiles and trains a Keras LSTM network from plain
+    hyperparameters: stacked (optionally bidirectional) LSTM layers, optional
+    hidden ``Dense`` layers, and one linear output per target. It forecasts
+    the next value(s) of a series from windows of its past, inside a
+    :class:`~sklearn.pipeline.Pipeline` with
+    :class:`~sklstm.SlidingWindowTransformer` or on windows from
+    :func:`~sklstm.make_windows`.
+
+    Parameters
+    ----------
+    units : int or tuple of int, default=32
+        Units of the LSTM layer, or of each stacked layer (all but the last
+        return sequences).
+    bidirectional : bool, default=False
+        Wrap each LSTM layer in ``keras.layers.Bidirectional``.
+    dropout : float in [0, 1), default=0.0
+        Fraction of the inputs dropped in each LSTM layer during training.
+    recurrent_dropout : float in [0, 1), default=0.0
+        Fraction of the recurrent state dropped during training.
+    activation : str or callable, default="tanh"
+        Activation of the LSTM cell output, as in ``keras.layers.LSTM``.
+    recurrent_activation : str or callable, default="sigmoid"
+        Activation of the LSTM gates, as in ``keras.layers.LSTM``.
+    dense_units : tuple of int, default=()
+        Units of hidden ReLU ``Dense`` layers between the LSTM stack and the
+        output layer.
+    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
+        Optimizer name (``"adam"``, ``"rmsprop"``, ``"sgd"``...) or class,
+        built with ``learning_rate``; an optimizer instance is copied and
+        keeps its own settings.
+    learning_rate : float, default=0.001
+        Learning rate of an optimizer given by name or class.
+    loss : str, keras.losses.Loss or callable, default=None
+        Training loss; ``None`` means ``"mse"``.
+    metrics : list of str or keras.metrics.Metric, default=None
+        Extra Keras metrics recorded in ``history_`` each epoch.
+    epochs : int, default=10
+        Passes over the training data.
+    batch_size : int, default=32
+        Samples per gradient update; ``None`` means 32.
+    validation_split : float in [0, 1), default=0.0
+        Fraction of the training rows, taken from the end before shuffling
+        (as in Keras), held out to compute ``val_loss`` each epoch.
+    shuffle : bool, default=True
+        Reshuffle the training rows every epoch.
+    early_stopping : int, default=None
+        Patience in epochs: stop when ``val_loss`` (``loss`` without
+        validation data) stops improving, and restore the best weights.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra callbacks passed to ``keras.Model.fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, dropout masks and shuffling. An int makes two fits
+        give the same predictions, on every Keras backend, without changing
+        any global random state. See :term:`Glossary <random_state>`.
+    verbose : int, default=0
+        Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next call to ``fit``
+        instead of building a new one.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network, input ``(batch, None, n_features)``.
+    history_ : dict of str to list of float
+        Per-epoch loss, ``val_loss`` and metrics, as in
+        ``keras.callbacks.History``.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`: ``X.shape[2]`` for 3D
+        input, the number of columns (time steps) for 2D input.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the columns of a 2D DataFrame seen during :term:`fit`.
+    n_outputs_ : int
+        Number of targets.
+
+    See Also
+    --------
+    LSTMClassifier : The same network with a classification head.
+    SlidingWindowTransformer : Turns a series into one window per row.
+    make_windows : Windows plus aligned targets for supervised training.
+
+    Notes
+    -----
+    ``X`` is 3D ``(n_samples, n_timesteps, n_features)``; a 2D ``X``
+    ``(n_samples, n_timesteps)`` is read as univariate sequences. ``y`` is
+    ``(n_samples,)`` or ``(n_samples, n_outputs)`` (several series or several
+    steps ahead). :meth:`score` is R², and :meth:`predict` returns float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> X = np.linspace(0, 1, 40).reshape(10, 4)
+    >>> y = X[:, -1] + 0.1
+    >>> reg = LSTMRegressor(units=4, epochs=2, random_state=0).fit(X, y)
+    >>> reg.predict(X).shape
+    (10,)
+    """
+
+    def _validate_target(self, y, reset):
+        return check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+
+    def _output_layer(self, x, next_seed):
+        dense = keras.layers.Dense(
+            self.n_outputs_,
+            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
+        )
+        return dense(x), self.loss or "mse"
+
+    def predict(self, X):
+        """Predict the target(s) of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps)
+            Sequences; ``n_timesteps`` may differ from ``fit`` for 3D input.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, shaped like the ``y`` seen in ``fit``.
+        """
+        y_pred = self._predict_raw(X)
+        return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "regressor"
+        tags.regressor_tags = RegressorTags(poor_score=True)
+        tags.target_tags.multi_output = True
+        return tags
