@@ -39,8 +39,7 @@ def _layer_sizes(name, value, allow_empty=False):
     valid = all(isinstance(s, Integral) and s >= 1 for s in sizes)
     if not valid or (not sizes and not allow_empty):
         raise InvalidParameterError(
-            f"{name} must be a positive int or a tuple of positive ints, "
-            f"got {value!r}"
+            f"{name} must be a positive int or a tuple of positive ints, got {value!r}"
         )
     return tuple(int(s) for s in sizes)
 
@@ -191,24 +190,39 @@ class LSTMMixin:
             return lstm()
         # An explicit backward layer gets its own seeds; a copy of the forward
         # layer would start from identical weights.
-        return keras.layers.Bidirectional(lstm(), backward_layer=lstm(go_backwards=True))
+        return keras.layers.Bidirectional(
+            lstm(), backward_layer=lstm(go_backwards=True)
+        )
 
     def _make_optimizer(self):
         if isinstance(self.optimizer, keras.optimizers.Optimizer):
             return _fresh(self.optimizer)
         config = {"learning_rate": self.learning_rate}
         if isinstance(self.optimizer, str):
-            return keras.optimizers.get({"class_name": self.optimizer, "config": config})
+            try:
+                return keras.optimizers.get(
+                    {"class_name": self.optimizer, "config": config}
+                )
+            except ValueError:
+                raise ValueError(
+                    f"optimizer={self.optimizer!r} is not a Keras optimizer name; "
+                    'use e.g. "adam", "rmsprop", "sgd", or an optimizer instance'
+                ) from None
         return self.optimizer(**config)
 
     # -- data ----------------------------------------------------------------
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if reset and y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None"
+            )
+        if X is not None:
+            X = self._validate_sequences(X, reset=reset)
         if y is not None:
             y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
             y = self._validate_target(y, reset=reset)
-        if X is not None:
-            X = self._validate_sequences(X, reset=reset)
         if X is not None and y is not None:
             check_consistent_length(X, y)
         return X, y
@@ -282,8 +296,15 @@ class LSTMMixin:
                 f"validation_split={self.validation_split} leaves no training "
                 f"samples out of {len(X)}"
             )
+        if not warm_start or not hasattr(self, "history_"):
+            self.history_ = {}
+        # Epochs are numbered across warm starts, and each one is shuffled
+        # differently.
+        initial_epoch = len(self.history_.get("loss", ()))
         batch_size = self.batch_size or 32
-        rng = np.random.default_rng([self._seed, initial_epoch]) if self.shuffle else None
+        rng = (
+            np.random.default_rng([self._seed, initial_epoch]) if self.shuffle else None
+        )
         train = ArrayBatches(tuple(a[:n_train] for a in arrays), batch_size, rng)
         validation = None
         if n_train < len(X):
@@ -300,8 +321,6 @@ class LSTMMixin:
             verbose=self.verbose,
             **kwargs,
         )
-        if not warm_start or initial_epoch == 0 or not hasattr(self, "history_"):
-            self.history_ = {}
         for key, values in history.history.items():
             self.history_.setdefault(key, []).extend(values)
 
@@ -334,6 +353,27 @@ class LSTMMixin:
             for start in range(0, len(X), _PREDICT_CHUNK)
         ]
         return np.concatenate([np.asarray(c) for c in chunks])
+
+    def score(self, X, y, sample_weight=None):
+        """Score the predictions for ``X`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps)
+            Sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            R² for :class:`LSTMRegressor`, accuracy for :class:`LSTMClassifier`.
+        """
+        check_is_fitted(self, "model_")
+        return super().score(X, y, sample_weight=sample_weight)
 
     # -- scikit-learn --------------------------------------------------------
 

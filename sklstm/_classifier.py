@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+from scikeras.utils.transformers import _is_categorical_crossentropy
 from scikeras.wrappers import BaseWrapper, KerasClassifier
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
@@ -10,7 +11,14 @@ from sklearn.utils.validation import column_or_1d
 
 from sklstm._base import LSTMMixin
 
-_BINARY_LOSSES = (None, "binary_crossentropy", "bce")
+
+def _is_binary_crossentropy(loss):
+    """Whether ``loss`` expects one sigmoid output (the default for 2 classes)."""
+    return (
+        loss in (None, "binary_crossentropy", "bce", "BinaryCrossentropy")
+        or isinstance(loss, keras.losses.BinaryCrossentropy)
+        or getattr(loss, "__name__", None) == "binary_crossentropy"
+    )
 
 
 class LSTMClassifier(LSTMMixin, KerasClassifier):
@@ -50,8 +58,9 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
     loss : str, keras.losses.Loss or callable, default=None
         Training loss; ``None`` means ``"binary_crossentropy"`` (one sigmoid
         output) for two classes and ``"sparse_categorical_crossentropy"``
-        (softmax over the classes) for more. A loss with "categorical" in its
-        name selects the softmax output.
+        (softmax over the classes) for more. Any loss other than binary
+        cross-entropy selects the softmax output; with
+        ``"categorical_crossentropy"`` the labels are one-hot encoded.
     metrics : list of str or keras.metrics.Metric, default=None
         Extra Keras metrics recorded in ``history_`` each epoch.
     epochs : int, default=10
@@ -241,8 +250,8 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         _, y = KerasClassifier._validate_data(self, y=y, reset=reset)
         if reset and self.target_type_ not in ("binary", "multiclass"):
             raise ValueError(
-                "LSTMClassifier supports binary and multiclass targets, "
-                f"got {self.target_type_} y of shape {y.shape}"
+                f"Unknown label type: {self.target_type_!r}. LSTMClassifier "
+                f"supports binary and multiclass targets, got y of shape {y.shape}"
             )
         if reset and self.classes_ is None and np.unique(y).size < 2:
             raise ValueError(
@@ -252,9 +261,15 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         return y
 
     def _fit_keras_model(self, X, y, sample_weight, *args, **kwargs):
+        if self.target_type_ == "binary" and _is_categorical_crossentropy(self.loss):
+            # scikeras one-hot encodes multiclass targets only; a softmax over
+            # two classes needs them one-hot too.
+            y = np.eye(2, dtype=y.dtype)[y.reshape(-1).astype(int)]
         if self.class_weight is not None:
             weights = self._class_weight_per_sample(y)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
+            sample_weight = (
+                weights if sample_weight is None else sample_weight * weights
+            )
         return super()._fit_keras_model(X, y, sample_weight, *args, **kwargs)
 
     def _class_weight_per_sample(self, y_encoded):
@@ -269,7 +284,7 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
 
     def _output_layer(self, x, next_seed):
         initializer = keras.initializers.GlorotUniform(next_seed())
-        if self.n_classes_ == 2 and self.loss in _BINARY_LOSSES:
+        if self.n_classes_ == 2 and _is_binary_crossentropy(self.loss):
             dense = keras.layers.Dense(
                 1, activation="sigmoid", kernel_initializer=initializer
             )
@@ -312,7 +327,8 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, of the type of ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
