@@ -1,9 +1,20 @@
 """Test configuration: Keras backend before keras is imported, fixed seeds."""
 
 import os
+import tempfile
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Lets scikit-learn's check_array_api_input run (with NumPy inputs) instead of
+# skipping; SciPy reads it at import.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+# On JAX, most of a small fit is XLA compilation, and the tests build the same
+# few networks many times: JAX's persistent compilation cache (README,
+# "Backends") compiles each once. Subprocesses inherit it.
+os.environ.setdefault(
+    "JAX_COMPILATION_CACHE_DIR", os.path.join(tempfile.gettempdir(), "sklstm-jax")
+)
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402

@@ -383,7 +383,8 @@ def test_2d_dataframe_records_feature_names():
     frame = pd.DataFrame(X[:, :, 0], columns=[f"t-{i}" for i in range(6, 0, -1)])
     reg = LSTMRegressor(units=3, epochs=1, random_state=0).fit(frame, pd.Series(y))
     assert list(reg.feature_names_in_) == list(frame.columns)
-    assert_allclose(reg.predict(frame), reg.predict(X[:, :, 0]))
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        assert_allclose(reg.predict(frame), reg.predict(X[:, :, 0]))
     with pytest.raises(ValueError, match="feature names"):
         reg.predict(frame.rename(columns={"t-1": "other"}))
 
