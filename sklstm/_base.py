@@ -27,10 +27,10 @@ from sklearn.utils.validation import (
 )
 
 from sklstm._batches import ArrayBatches
+from sklstm._device import warn_if_not_fused
+from sklstm._forward import predict_outputs
 
 _MAX_SEED = np.iinfo(np.int32).max
-# Rows per forward pass in predict; bounds memory for very long inputs.
-_PREDICT_CHUNK = 4096
 
 
 def _layer_sizes(name, value, allow_empty=False):
@@ -148,6 +148,7 @@ class LSTMMixin:
             Input ``(batch, None, n_features)``: the time axis is free, so a
             model trained on windows of 50 predicts on windows of 60.
         """
+        warn_if_not_fused(self)
         next_seed = _seed_stream(self._seed)
         n_features = 1 if self._x_ndim == 2 else self.n_features_in_
         inputs = keras.Input(shape=(None, n_features))
@@ -284,9 +285,11 @@ class LSTMMixin:
         """Train ``model_`` on batches cut from ``X``; record ``history_``.
 
         The last ``validation_split`` of the rows is held out (before any
-        shuffling, as Keras does), and rows are reshuffled every epoch by a
-        generator seeded from ``random_state`` and the epoch, so results
-        repeat without touching global random state.
+        shuffling, as Keras does), and rows are reshuffled every epoch in an
+        order drawn from ``random_state`` and the epoch number, so results
+        repeat without touching global random state. One endless stream of
+        batches (``ArrayBatches``) serves every epoch, so an epoch of a few
+        samples costs little more than its one update.
         """
         y = np.asarray(y, dtype=np.float32)
         arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
@@ -302,15 +305,19 @@ class LSTMMixin:
         # differently.
         initial_epoch = len(self.history_.get("loss", ()))
         batch_size = self.batch_size or 32
-        rng = (
-            np.random.default_rng([self._seed, initial_epoch]) if self.shuffle else None
+        train = ArrayBatches(
+            tuple(a[:n_train] for a in arrays),
+            batch_size,
+            seed=self._seed if self.shuffle else None,
+            first_epoch=initial_epoch,
+            repeat=True,
         )
-        train = ArrayBatches(tuple(a[:n_train] for a in arrays), batch_size, rng)
         validation = None
         if n_train < len(X):
             validation = ArrayBatches(tuple(a[n_train:] for a in arrays), batch_size)
         history = self.model_.fit(
             train,
+            steps_per_epoch=train.steps_per_epoch,
             validation_data=validation,
             epochs=initial_epoch + epochs,
             initial_epoch=initial_epoch,
@@ -348,11 +355,7 @@ class LSTMMixin:
         """Network outputs for ``X``, shape ``(n_samples, n_outputs)``."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
-        chunks = [
-            self.model_.predict_on_batch(X[start : start + _PREDICT_CHUNK])
-            for start in range(0, len(X), _PREDICT_CHUNK)
-        ]
-        return np.concatenate([np.asarray(c) for c in chunks])
+        return predict_outputs(self.model_, X)
 
     def score(self, X, y, sample_weight=None):
         """Score the predictions for ``X`` against ``y``.

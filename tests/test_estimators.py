@@ -278,6 +278,15 @@ def test_warm_start_continues_the_same_network():
     assert len(reg.history_["loss"]) == 2
 
 
+def test_warm_start_in_two_steps_trains_as_one_fit():
+    X, y, _ = make_data()
+    params = {"units": 3, "batch_size": 16, "random_state": 0}
+    whole = LSTMRegressor(epochs=4, **params).fit(X, y)
+    steps = LSTMRegressor(epochs=2, warm_start=True, **params).fit(X, y).fit(X, y)
+    assert_allclose(steps.history_["loss"], whole.history_["loss"], rtol=1e-5)
+    assert_allclose(steps.predict(X), whole.predict(X), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_partial_fit_trains_one_more_epoch(Estimator):
     X, y_reg, y_cls = make_data()

@@ -1,0 +1,101 @@
+"""The benchmark suite runs every workload at a tiny scale and records it.
+
+Only the shape of the report is checked: timings are finite and positive,
+never compared with each other.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).parents[1] / "benchmarks" / "run.py"
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
+
+
+def _timings(node, key=""):
+    """Yield every number stored under a key ending in ``_s`` (seconds)."""
+    if isinstance(node, dict):
+        for child_key, child in node.items():
+            yield from _timings(child, child_key)
+    elif key.endswith("_s"):
+        yield from node if isinstance(node, list) else [node]
+
+
+@pytest.fixture(scope="module")
+def benchmark_run(tmp_path_factory):
+    """Run the whole suite once on the current backend; return JSON and table."""
+    path = tmp_path_factory.mktemp("benchmarks") / "report.json"
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    command = [
+        sys.executable,
+        str(RUN),
+        "--backend",
+        backend,
+        "--scale",
+        "0.002",
+        "--threads",
+        "1",
+        "--no-warm-up",
+        "--workloads",
+        ",".join(WORKLOADS),
+        "--json",
+        str(path),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(path.read_text()), result.stdout
+
+
+def test_report_has_every_workload(benchmark_run):
+    report, _ = benchmark_run
+    assert list(report["workloads"]) == WORKLOADS
+    assert report["settings"]["backend"] == os.environ.get(
+        "KERAS_BACKEND", "tensorflow"
+    )
+
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_timings_are_finite_and_positive(benchmark_run, workload):
+    report, _ = benchmark_run
+    timings = list(_timings(report["workloads"][workload]))
+    assert timings
+    assert all(math.isfinite(t) and t > 0 for t in timings)
+
+
+@pytest.mark.parametrize("workload", ["W1", "W2", "W3"])
+def test_every_implementation_is_timed(benchmark_run, workload):
+    report, _ = benchmark_run
+    results = report["workloads"][workload]["results"]
+    ran = report["settings"]["implementations"]
+    assert {"sklstm", "keras"} <= set(ran)
+    assert all(results[name]["fit_s"] > 0 for name in ran)
+    if "torch" not in ran:
+        assert results["torch"] is None
+
+
+def test_w1_implementations_train_the_same_number_of_epochs(benchmark_run):
+    report, _ = benchmark_run
+    w1 = report["workloads"]["W1"]
+    epochs = {r["epochs_run"] for r in w1["results"].values() if r is not None}
+    assert epochs == {w1["params"]["epochs"]}
+
+
+def test_w5_reports_peak_memory(benchmark_run):
+    report, _ = benchmark_run
+    sklstm = report["workloads"]["W5"]["results"]["sklstm"]
+    assert sklstm["peak_rss_mb"] >= sklstm["baseline_rss_mb"] > 0
+
+
+def test_table_is_printed(benchmark_run):
+    report, table = benchmark_run
+    assert "sk/keras" in table
+    assert all(f"{name}  (" in table for name in WORKLOADS)
+    if "torch" not in report["settings"]["implementations"]:
+        assert "torch not installed" in table

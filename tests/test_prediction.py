@@ -1,0 +1,106 @@
+"""predict: compiled forward passes, padding to few shapes, the cuDNN warning."""
+
+import gc
+import warnings
+import weakref
+
+import keras
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sklstm import LSTMClassifier, LSTMRegressor, _device, _forward
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(_forward.CHUNK + 5, 6, 2)).astype(np.float32)
+    y = X[:, -1, 0]
+    reg = LSTMRegressor(units=3, epochs=1, batch_size=512, random_state=0)
+    return reg.fit(X[:200], y[:200]), X
+
+
+@pytest.mark.parametrize("n_rows", [1, 3, 64, _forward.CHUNK + 5])
+def test_predict_matches_the_keras_model(fitted, n_rows):
+    reg, X = fitted
+    expected = reg.model_.predict(X[:n_rows], verbose=0)[:, 0]
+    assert_allclose(reg.predict(X[:n_rows]), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_row_is_predicted_the_same_alone_or_in_a_batch(fitted):
+    reg, X = fitted
+    together = reg.predict(X[:37])
+    alone = np.array([reg.predict(X[i : i + 1])[0] for i in range(0, 37, 6)])
+    assert_allclose(alone, together[::6], rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_backends_pad_batches_to_a_power_of_two():
+    padded = [_forward._padded_rows(n) for n in range(1, _forward.CHUNK + 1)]
+    if keras.backend.backend() == "torch":  # eager: nothing to compile
+        assert padded == list(range(1, _forward.CHUNK + 1))
+    else:
+        assert set(padded) == {2**k for k in range(13)}
+        assert padded[4] == 8
+
+
+def test_compiled_pass_does_not_keep_the_network_alive():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 4, 1)), rng.normal(size=8)
+    reg = LSTMRegressor(units=2, epochs=1, random_state=0).fit(X, y)
+    reg.predict(X)
+    network = weakref.ref(reg.model_)
+    del reg
+    gc.collect()
+    assert network() is None
+
+
+# cuDNN
+
+
+@pytest.fixture
+def on_gpu(monkeypatch):
+    """Pretend a GPU is there, with no warning given yet."""
+    monkeypatch.setattr(_device, "gpu_available", lambda: True)
+    monkeypatch.setattr(_device, "_WARNED", set())
+
+
+def cudnn_warnings(call):
+    """The messages of the cuDNN warnings that ``call()`` gives."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        call()
+    return [str(w.message) for w in record if "cuDNN" in str(w.message)]
+
+
+def fit_small(Estimator=LSTMRegressor, **params):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 4, 1))
+    y = np.arange(8) % 2 if Estimator is LSTMClassifier else rng.normal(size=8)
+    return Estimator(units=2, epochs=1, random_state=0, **params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, named",
+    [
+        ({"activation": "relu"}, "activation='relu'"),
+        ({"recurrent_activation": "hard_sigmoid"}, "recurrent_activation="),
+        ({"recurrent_dropout": 0.2}, "recurrent_dropout=0.2"),
+    ],
+)
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_gpu_warns_once_naming_what_rules_out_cudnn(on_gpu, Estimator, params, named):
+    first = cudnn_warnings(lambda: fit_small(Estimator, **params))
+    assert len(first) == 1
+    assert named in first[0]
+    assert cudnn_warnings(lambda: fit_small(Estimator, **params)) == []
+
+
+def test_gpu_does_not_warn_for_cudnn_compatible_settings(on_gpu):
+    assert cudnn_warnings(lambda: fit_small(dropout=0.2, bidirectional=True)) == []
+
+
+def test_cpu_does_not_warn(monkeypatch):
+    monkeypatch.setattr(_device, "gpu_available", lambda: False)
+    monkeypatch.setattr(_device, "_WARNED", set())
+    assert cudnn_warnings(lambda: fit_small(activation="relu")) == []
