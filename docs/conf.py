@@ -16,6 +16,7 @@ release = sklstm.__version__
 version = ".".join(release.split(".")[:2])
 
 extensions = [
+    "myst_parser",
     "numpydoc",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
