@@ -7,6 +7,7 @@ modules only through the hooks of ``scikeras.wrappers.BaseWrapper``
 few places.
 """
 
+import copy
 import math
 from numbers import Integral, Real
 
@@ -55,6 +56,54 @@ def _fresh(obj):
     if hasattr(obj, "get_config"):
         return obj.__class__.from_config(obj.get_config())
     return obj
+
+
+class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop training after the first epoch whose loss is NaN or infinite."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch, self.loss = None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = float((logs or {}).get("loss", 0.0))
+        if not math.isfinite(loss):
+            self.epoch, self.loss = epoch, loss
+            self.model.stop_training = True
+
+
+class _FittedState:
+    """The attributes of an estimator, and the weights ``fit`` may change.
+
+    Parameters
+    ----------
+    estimator : LSTMRegressor or LSTMClassifier
+        The estimator about to be fitted.
+    warm_start : bool
+        Whether the fit trains the current network further, so that its
+        weights and optimizer state must be kept too.
+    """
+
+    def __init__(self, estimator, warm_start):
+        self._attributes = dict(estimator.__dict__)
+        self._history = copy.deepcopy(estimator.__dict__.get("history_"))
+        model = estimator.__dict__.get("model_") if warm_start else None
+        self._model = model
+        if model is not None:
+            self._variables = list(model.variables)
+            if model.optimizer is not None:
+                self._variables += list(model.optimizer.variables)
+            self._values = [v.numpy() for v in self._variables]
+
+    def restore(self, estimator):
+        """Give ``estimator`` back the state it had when this was made."""
+        estimator.__dict__.clear()
+        estimator.__dict__.update(self._attributes)
+        if self._history is not None:
+            estimator.history_ = self._history
+        if self._model is not None:
+            for variable, value in zip(self._variables, self._values, strict=True):
+                variable.assign(value)
 
 
 class LSTMMixin:
@@ -274,10 +323,22 @@ class LSTMMixin:
         return super()._initialize(X, y)
 
     def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        """Fit as scikeras does, or leave the estimator as it was.
+
+        If training fails or is interrupted (``KeyboardInterrupt``), the
+        estimator gets back the attributes it had before, and a network that
+        a warm start was training gets back its weights: it is never left
+        half-fitted.
+        """
         self._validate_params()
-        return super()._fit(
-            X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-        )
+        before = _FittedState(self, warm_start or self.warm_start)
+        try:
+            return super()._fit(
+                X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+            )
+        except BaseException:
+            before.restore(self)
+            raise
 
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
@@ -315,6 +376,7 @@ class LSTMMixin:
         validation = None
         if n_train < len(X):
             validation = ArrayBatches(tuple(a[n_train:] for a in arrays), batch_size)
+        divergence = _StopOnNonFiniteLoss()
         history = self.model_.fit(
             train,
             steps_per_epoch=train.steps_per_epoch,
@@ -324,10 +386,19 @@ class LSTMMixin:
             # Batches come pre-shuffled; Keras would reorder them with the
             # global ``random`` module.
             shuffle=False,
-            callbacks=self._training_callbacks(validation is not None),
+            callbacks=[divergence, *self._training_callbacks(validation is not None)],
             verbose=self.verbose,
             **kwargs,
         )
+        if divergence.loss is not None:
+            raise FloatingPointError(
+                f"training diverged: the loss was {divergence.loss} after epoch "
+                f"{divergence.epoch + 1}, and training stopped. Usual causes: a "
+                f"learning_rate too high (it is {self.learning_rate}), an "
+                "unscaled regression target (scale y, e.g. with "
+                "TransformedTargetRegressor and StandardScaler), or inputs with "
+                "huge values (scale X)"
+            )
         for key, values in history.history.items():
             self.history_.setdefault(key, []).extend(values)
 

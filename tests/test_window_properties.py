@@ -1,0 +1,121 @@
+"""Windows equal a naive Python loop for any series layout, dtype or size."""
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from numpy.testing import assert_array_equal
+
+from sklstm import SlidingWindowTransformer, make_windows
+
+DTYPES = [np.int32, np.int64, np.float32, np.float64]
+
+
+@st.composite
+def series(draw, min_rows=1):
+    """A 2D series in any dtype and layout: C, Fortran, strided or a DataFrame."""
+    n_rows = draw(st.integers(min_rows, 40))
+    n_features = draw(st.integers(1, 4))
+    dtype = draw(st.sampled_from(DTYPES))
+    values = draw(
+        arrays(dtype, (2 * n_rows, n_features), elements=st.integers(-1000, 1000))
+    )
+    layout = draw(st.sampled_from(["C", "F", "strided", "frame"]))
+    if layout == "strided":
+        return values[::2]  # every other row: not contiguous
+    values = values[:n_rows]
+    if layout == "F":
+        return np.asfortranarray(values)
+    if layout == "frame":
+        return pd.DataFrame(values, columns=[f"c{i}" for i in range(n_features)])
+    return np.ascontiguousarray(values)
+
+
+def as_float32(data):
+    return np.asarray(data, dtype=np.float32)
+
+
+@settings(deadline=None, max_examples=150)
+@given(data=st.data(), values=series(min_rows=2))
+def test_make_windows_equals_a_loop(data, values):
+    n_rows, n_features = values.shape
+    window_size = data.draw(st.integers(1, n_rows - 1))
+    horizon = data.draw(st.integers(1, n_rows - window_size))
+    targets = data.draw(
+        st.none() | st.lists(st.integers(0, n_features - 1), min_size=1, max_size=3)
+    )
+    X, y = make_windows(values, window_size, horizon=horizon, target=targets)
+
+    rows = as_float32(values)
+    columns = range(n_features) if targets is None else targets
+    n_samples = n_rows - window_size - horizon + 1
+    X_loop = [rows[i : i + window_size] for i in range(n_samples)]
+    y_loop = [
+        [rows[i + window_size + step, c] for step in range(horizon) for c in columns]
+        for i in range(n_samples)
+    ]
+    assert X.dtype == y.dtype == np.float32
+    assert_array_equal(X, np.array(X_loop).reshape(n_samples, window_size, -1))
+    y_loop = np.array(y_loop, dtype=np.float32)
+    assert_array_equal(y, y_loop[:, 0] if y_loop.shape[1] == 1 else y_loop)
+    assert not X.flags.writeable
+
+
+@settings(deadline=None, max_examples=100)
+@given(data=st.data(), values=series(min_rows=2))
+def test_make_windows_is_a_view_of_float32_arrays(data, values):
+    window_size = data.draw(st.integers(1, len(values) - 1))
+    X, _ = make_windows(values, window_size)
+    # float32 data (an array or a frame's single float32 block) is not copied.
+    assert np.shares_memory(X, values) == (np.asarray(values).dtype == np.float32)
+
+
+def padded_loop(rows, window_size, padding, history=None):
+    """The windows of ``rows``, each ending at its row, by a Python loop."""
+    if history is None:
+        first = rows[0] if padding == "edge" else np.zeros_like(rows[0])
+        history = np.repeat(first[np.newaxis], window_size - 1, axis=0)
+    full = np.concatenate([history, rows])
+    return np.array([full[i : i + window_size] for i in range(len(rows))])
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    values=series(),
+    window_size=st.integers(1, 50),
+    padding=st.sampled_from(["edge", "zero"]),
+)
+def test_transformer_windows_equal_a_loop(values, window_size, padding):
+    windows = SlidingWindowTransformer(window_size, padding=padding)
+    Xt = windows.fit_transform(values)
+    rows = as_float32(values)
+    assert_array_equal(Xt, padded_loop(rows, window_size, padding))
+    assert Xt.dtype == np.float32
+    # One float32 buffer of n + window_size - 1 rows, not window_size copies.
+    low, high = np.lib.array_utils.byte_bounds(Xt)
+    assert high - low == (len(rows) + window_size - 1) * rows.shape[1] * 4
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    data=st.data(),
+    window_size=st.integers(1, 30),
+    padding=st.sampled_from(["edge", "zero"]),
+)
+def test_transform_continues_the_fitted_series(data, window_size, padding):
+    past = data.draw(series())
+    n_features = past.shape[1]
+    future = np.asarray(data.draw(series()))[:, :1].repeat(n_features, axis=1)
+    if isinstance(past, pd.DataFrame):
+        future = pd.DataFrame(future, columns=past.columns)
+    windows = SlidingWindowTransformer(window_size, padding=padding).fit(past)
+    Xt = windows.transform(future)
+
+    past_rows, future_rows = as_float32(past), as_float32(future)
+    if np.array_equal(past_rows, future_rows):  # the fitted series again
+        expected = padded_loop(future_rows, window_size, padding)
+    else:
+        seen = padded_loop(past_rows, window_size, padding)[-1]
+        expected = padded_loop(future_rows, window_size, padding, seen[1:])
+    assert_array_equal(Xt, expected)
