@@ -3,6 +3,7 @@
 import gc
 import warnings
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 
 import keras
 import numpy as np
@@ -104,3 +105,13 @@ def test_cpu_does_not_warn(monkeypatch):
     monkeypatch.setattr(_device, "gpu_available", lambda: False)
     monkeypatch.setattr(_device, "_WARNED", set())
     assert cudnn_warnings(lambda: fit_small(activation="relu")) == []
+
+
+def test_predicting_from_threads_matches_serial_calls(fitted):
+    reg, X = fitted
+    chunks = [X[i * 50 : (i + 1) * 50 + i] for i in range(8)]
+    serial = [reg.predict(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(reg.predict, chunks * 4))
+    for i, result in enumerate(threaded):
+        assert_allclose(result, serial[i % len(chunks)], rtol=1e-6)
