@@ -1,5 +1,6 @@
 """What the hardware allows: GPU detection and the fused cuDNN LSTM kernel."""
 
+import functools
 import warnings
 
 import keras
@@ -7,8 +8,12 @@ import keras
 _WARNED = set()
 
 
+@functools.cache
 def gpu_available():
     """Whether the Keras backend in use computes on a GPU.
+
+    Asked once per process: the backend is fixed at import, and ``predict``
+    reads the answer on every call.
 
     Returns
     -------
