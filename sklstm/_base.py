@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from sklstm._batches import ArrayBatches
-from sklstm._device import warn_if_not_fused
+from sklstm._device import limit_threads, warn_if_not_fused
 from sklstm._forward import predict_outputs
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -197,6 +197,7 @@ class LSTMMixin:
             Input ``(batch, None, n_features)``: the time axis is free, so a
             model trained on windows of 50 predicts on windows of 60.
         """
+        limit_threads()
         warn_if_not_fused(self)
         next_seed = _seed_stream(self._seed)
         n_features = 1 if self._x_ndim == 2 else self.n_features_in_

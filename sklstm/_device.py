@@ -1,11 +1,14 @@
-"""What the hardware allows: GPU detection and the fused cuDNN LSTM kernel."""
+"""What the hardware allows: GPUs, the fused cuDNN LSTM kernel, CPU threads."""
 
 import functools
+import os
 import warnings
 
 import keras
 
 _WARNED = set()
+# joblib's loky workers are started with cores // n_jobs here, Dask's with 1.
+_THREAD_BUDGET = "OMP_NUM_THREADS"
 
 
 @functools.cache
@@ -67,3 +70,36 @@ def warn_if_not_fused(estimator):
         UserWarning,
         stacklevel=2,
     )
+
+
+@functools.cache
+def limit_threads():
+    """Size the backend's CPU thread pools to ``OMP_NUM_THREADS``, where set.
+
+    A worker process learns its share of the cores from this variable:
+    joblib starts each loky worker of ``n_jobs`` with ``cores // n_jobs``,
+    Dask's nanny starts workers with 1. PyTorch follows it by itself, but
+    TensorFlow and XLA (JAX) give each process one thread per core unless
+    told otherwise, so parallel fits would oversubscribe the cores. Both size
+    their pools on their first operation, hence this runs once per process,
+    before the first network is built; after that, or where the user already
+    chose (``tf.config.threading``, ``PJRT_NPROC``), it changes nothing.
+    """
+    budget = os.environ.get(_THREAD_BUDGET, "")
+    if not budget.isdigit() or int(budget) < 1:
+        return
+    backend = keras.backend.backend()
+    if backend == "jax":
+        # Read by XLA's CPU client when JAX first uses it.
+        os.environ.setdefault("PJRT_NPROC", budget)
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        threading = tf.config.threading
+        if threading.get_intra_op_parallelism_threads() == 0:
+            try:
+                threading.set_intra_op_parallelism_threads(int(budget))
+                threading.set_inter_op_parallelism_threads(int(budget))
+            except RuntimeError:
+                # TensorFlow has already run an operation: its pools are fixed.
+                pass

@@ -17,13 +17,16 @@ def _inference_call(model):
 
     On TensorFlow without a GPU the pass is compiled by XLA: about four times
     faster than ``predict_on_batch`` for one sample, and faster for many. (On a
-    GPU the fused cuDNN kernel cannot be compiled by XLA.) On JAX it is a
-    jitted stateless call on the current weights, which threads can share:
-    ``predict_on_batch`` cannot run in two threads at once there. Torch runs
-    ``predict_on_batch`` eagerly.
+    GPU the fused cuDNN kernel cannot be compiled by XLA, nor can the
+    replicated variables of a network trained under a ``tf.distribute``
+    strategy.) On JAX it is a jitted stateless call on the current weights,
+    which threads can share: ``predict_on_batch`` cannot run in two threads at
+    once there. Torch runs ``predict_on_batch`` eagerly.
     """
     backend = keras.backend.backend()
-    if backend == "torch" or (backend == "tensorflow" and gpu_available()):
+    if backend == "torch" or (
+        backend == "tensorflow" and (gpu_available() or _replicated(model))
+    ):
         return model.predict_on_batch
     call = _COMPILED.get(model)
     if call is None:
@@ -33,6 +36,11 @@ def _inference_call(model):
             _tensorflow_call(network) if backend == "tensorflow" else _jax_call(network)
         )
     return call
+
+
+def _replicated(model):
+    """Whether ``model`` was built under a strategy over several devices."""
+    return model.distribute_strategy.num_replicas_in_sync > 1
 
 
 def _tensorflow_call(network):
