@@ -2,6 +2,7 @@
 
 from sklstm._classifier import LSTMClassifier
 from sklstm._regressor import LSTMRegressor
+from sklstm._sequences import sequences_from_frame
 from sklstm._window import SlidingWindowTransformer, make_windows
 
 __version__ = "0.1.0"
@@ -11,5 +12,6 @@ __all__ = [
     "LSTMRegressor",
     "SlidingWindowTransformer",
     "make_windows",
+    "sequences_from_frame",
     "__version__",
 ]

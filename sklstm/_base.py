@@ -14,7 +14,7 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
@@ -29,7 +29,16 @@ from sklearn.utils.validation import (
 
 from sklstm._batches import ArrayBatches
 from sklstm._device import limit_threads, warn_if_not_fused
-from sklstm._forward import predict_outputs
+from sklstm._forward import _padded_rows, predict_outputs
+from sklstm._sequences import (
+    PaddingMask,
+    has_padding_mask,
+    is_padded,
+    is_sequence_list,
+    pad_sequences,
+    pad_steps,
+    predict_by_length,
+)
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -195,14 +204,18 @@ class LSTMMixin:
         -------
         model : keras.Model
             Input ``(batch, None, n_features)``: the time axis is free, so a
-            model trained on windows of 50 predicts on windows of 60.
+            model trained on windows of 50 predicts on windows of 60. After
+            padded input (sequences of different lengths), a ``PaddingMask``
+            layer comes first and masks the padding.
         """
         limit_threads()
         warn_if_not_fused(self)
         next_seed = _seed_stream(self._seed)
         n_features = 1 if self._x_ndim == 2 else self.n_features_in_
         inputs = keras.Input(shape=(None, n_features))
-        x = inputs
+        # Only padded input gets the mask: masks keep the torch backend off
+        # cuDNN and make the other backends' step loop do more work.
+        x = PaddingMask()(inputs) if self._padded else inputs
         sizes = _layer_sizes("units", self.units)
         for i, size in enumerate(sizes):
             x = self._lstm_layer(size, i < len(sizes) - 1, next_seed)(x)
@@ -279,8 +292,14 @@ class LSTMMixin:
         return X, y
 
     def _validate_sequences(self, X, reset):
-        """Return ``X`` as float32 ``(n_samples, n_timesteps, n_features)``."""
-        if not hasattr(X, "ndim"):
+        """Return ``X`` as float32 ``(n_samples, n_timesteps, n_features)``.
+
+        A list of sequences is padded at the end with NaN (``pad_sequences``).
+        """
+        listed = is_sequence_list(X, univariate=not reset and self._x_ndim == 3)
+        if listed:
+            X = pad_sequences(X)
+        elif not hasattr(X, "ndim"):
             X = np.asarray(X)
         name = type(self).__name__
         if X.ndim > 3:
@@ -298,7 +317,8 @@ class LSTMMixin:
             X = validate_data(self, X, reset=reset, dtype=np.float32)
             X = X[:, :, np.newaxis]
         else:
-            X = check_array(X, allow_nd=True, dtype=np.float32, input_name="X")
+            if not listed:
+                X = check_array(X, allow_nd=True, dtype=np.float32, input_name="X")
             if 0 in X.shape[1:]:
                 raise ValueError(
                     f"X has shape {X.shape}: n_timesteps and n_features must "
@@ -315,7 +335,16 @@ class LSTMMixin:
                 )
         if reset:
             self._x_ndim = ndim
+            self._padded = listed and is_padded(X)
         return X
+
+    def _validate_sample_weight(self, X, y, sample_weight):
+        # scikeras drops the rows of weight 0 with ``X[mask]``, which a list of
+        # sequences (passed to ``score``) does not support.
+        rows, y, sample_weight = super()._validate_sample_weight(
+            np.arange(len(X)), y, sample_weight
+        )
+        return _safe_indexing(X, rows), y, sample_weight
 
     # -- training ------------------------------------------------------------
 
@@ -353,6 +382,12 @@ class LSTMMixin:
         batches (``ArrayBatches``) serves every epoch, so an epoch of a few
         samples costs little more than its one update.
         """
+        if is_padded(X) and not has_padding_mask(self.model_):
+            raise ValueError(
+                "X holds sequences of different lengths, but this network was "
+                "built for sequences of one length: fit a new one on them "
+                "(warm_start=False)"
+            )
         y = np.asarray(y, dtype=np.float32)
         arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
         n_train = math.floor(len(X) * (1.0 - self.validation_split))
@@ -427,6 +462,12 @@ class LSTMMixin:
         """Network outputs for ``X``, shape ``(n_samples, n_outputs)``."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
+        if has_padding_mask(self.model_):
+            # Masked padding has no effect: lengths rounded up like batch
+            # sizes keep the number of compiled shapes small.
+            X = pad_steps(X, _padded_rows(X.shape[1]))
+        elif is_padded(X):
+            return predict_by_length(lambda x: predict_outputs(self.model_, x), X)
         return predict_outputs(self.model_, X)
 
     def score(self, X, y, sample_weight=None):
@@ -435,8 +476,9 @@ class LSTMMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
-                (n_samples, n_timesteps)
-            Sequences.
+                (n_samples, n_timesteps), or list of array-like
+            Sequences, or a list of ``n_samples`` sequences of shape
+            ``(n_timesteps_i, n_features)`` whose lengths may differ.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             True targets.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -115,7 +115,10 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
     Notes
     -----
     ``X`` is 3D ``(n_samples, n_timesteps, n_features)``; a 2D ``X``
-    ``(n_samples, n_timesteps)`` is read as univariate sequences. ``y`` holds
+    ``(n_samples, n_timesteps)`` is read as univariate sequences. A list of
+    sequences ``(n_timesteps_i, n_features)`` of different lengths is padded
+    at the end and the padding is masked, so it changes no prediction (see
+    :func:`sequences_from_frame`). ``y`` holds
     one label per sequence, of two or more classes. :meth:`score` is
     accuracy.
 
@@ -196,8 +199,9 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
-                (n_samples, n_timesteps)
-            Training sequences.
+                (n_samples, n_timesteps), or list of array-like
+            Training sequences, or a list of sequences of shape
+            ``(n_timesteps_i, n_features)`` whose lengths may differ.
         y : array-like of shape (n_samples,)
             Labels.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -219,8 +223,9 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
-                (n_samples, n_timesteps)
-            Training sequences.
+                (n_samples, n_timesteps), or list of array-like
+            Training sequences, or a list of sequences of shape
+            ``(n_timesteps_i, n_features)`` whose lengths may differ.
         y : array-like of shape (n_samples,)
             Labels.
         classes : array-like of shape (n_classes,), default=None
@@ -300,8 +305,9 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
-                (n_samples, n_timesteps)
-            Sequences; ``n_timesteps`` may differ from ``fit`` for 3D input.
+                (n_samples, n_timesteps), or list of array-like
+            Sequences; ``n_timesteps`` may differ from ``fit`` for 3D input,
+            and between the sequences of a list.
 
         Returns
         -------
@@ -319,8 +325,9 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
-                (n_samples, n_timesteps)
-            Sequences; ``n_timesteps`` may differ from ``fit`` for 3D input.
+                (n_samples, n_timesteps), or list of array-like
+            Sequences; ``n_timesteps`` may differ from ``fit`` for 3D input,
+            and between the sequences of a list.
 
         Returns
         -------

@@ -96,7 +96,10 @@ class LSTMRegressor(LSTMMixin, KerasRegressor):
     Notes
     -----
     ``X`` is 3D ``(n_samples, n_timesteps, n_features)``; a 2D ``X``
-    ``(n_samples, n_timesteps)`` is read as univariate sequences. ``y`` is
+    ``(n_samples, n_timesteps)`` is read as univariate sequences. A list of
+    sequences ``(n_timesteps_i, n_features)`` of different lengths is padded
+    at the end and the padding is masked, so it changes no prediction (see
+    :func:`sequences_from_frame`). ``y`` is
     ``(n_samples,)`` or ``(n_samples, n_outputs)`` (several series or several
     steps ahead). :meth:`score` is R², and :meth:`predict` returns float64.
 
@@ -127,8 +130,9 @@ class LSTMRegressor(LSTMMixin, KerasRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
-                (n_samples, n_timesteps)
-            Sequences; ``n_timesteps`` may differ from ``fit`` for 3D input.
+                (n_samples, n_timesteps), or list of array-like
+            Sequences; ``n_timesteps`` may differ from ``fit`` for 3D input,
+            and between the sequences of a list.
 
         Returns
         -------
