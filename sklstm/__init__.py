@@ -2,6 +2,7 @@
 
 from sklstm._classifier import LSTMClassifier
 from sklstm._regressor import LSTMRegressor
+from sklstm._saving import ModelFileError, load, save
 from sklstm._sequences import sequences_from_frame
 from sklstm._window import SlidingWindowTransformer, make_windows
 
@@ -10,8 +11,11 @@ __version__ = "0.1.0"
 __all__ = [
     "LSTMClassifier",
     "LSTMRegressor",
+    "ModelFileError",
     "SlidingWindowTransformer",
+    "load",
     "make_windows",
+    "save",
     "sequences_from_frame",
     "__version__",
 ]

@@ -230,7 +230,9 @@ class LSTMMixin:
         metrics = [self.metrics] if isinstance(self.metrics, str) else self.metrics
         model.compile(
             optimizer=self._make_optimizer(),
-            loss=_fresh(loss),
+            # Losses hold no state, and a copy can lose settings: Keras's
+            # Huber.get_config() drops ``delta``.
+            loss=loss,
             metrics=[_fresh(m) for m in metrics or ()],
         )
         return model

@@ -189,7 +189,15 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         if X.ndim == 1 and (reset or self.n_features_in_ == 1):
             X = X.to_frame() if hasattr(X, "to_frame") else X.reshape(-1, 1)
         X = validate_data(self, X, reset=reset, dtype=np.float32)
-        buffer = np.empty((n_history + X.shape[0], X.shape[1]), dtype=np.float32)
+        shape = (n_history + X.shape[0], X.shape[1])
+        try:
+            buffer = np.empty(shape, dtype=np.float32)
+        except (MemoryError, ValueError):
+            raise ValueError(
+                f"window_size={self.window_size} is too large: the windows of "
+                f"{X.shape[0]} rows would need a buffer of {shape[0]} x {shape[1]} "
+                "float32 values, more memory than there is"
+            ) from None
         buffer[n_history:] = X
         return buffer
 
