@@ -19,13 +19,12 @@ framed with :func:`~sklstm.make_windows`, split in time order and scored with
 import os
 
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import mean_absolute_error, mean_squared_error
 from sklearn.preprocessing import MinMaxScaler
 
-from sklstm import LSTMRegressor, make_windows
+from sklstm import ForecastDisplay, HistoryDisplay, LSTMRegressor, make_windows
 
 FAST = os.environ.get("SKLSTM_EXAMPLES_FAST") == "1"
 
@@ -114,30 +113,26 @@ print(f"LSTM with dropout=0.1: test MSE {dropout_mse:.6f}")
 # %%
 # Learning curves
 # ---------------
-# ``history_`` holds the per-epoch training and validation losses.
-fig, ax = plt.subplots(figsize=(7, 4))
-ax.plot(model.history_["loss"], label="train")
-ax.plot(model.history_["val_loss"], label="validation")
-ax.set_yscale("log")
-ax.set_xlabel("epoch")
-ax.set_ylabel("MSE (scaled units)")
-ax.set_title("Training and validation loss")
-ax.legend()
-fig.tight_layout()
-fig.savefig("price_forecast_loss.png")
+# ``history_`` holds the per-epoch training and validation losses, and the
+# learning rate that ``ReduceLROnPlateau`` set; :class:`~sklstm.HistoryDisplay`
+# draws each metric on its own Axes.
+history = HistoryDisplay.from_estimator(model)
+history.ax_.set_yscale("log")
+history.figure_.tight_layout()
+history.figure_.savefig("price_forecast_loss.png")
 
 # %%
 # The forecast
 # ------------
-# Back in price units, the test-period forecast next to the actual price.
-test_days = days[n_train:]
-fig, ax = plt.subplots(figsize=(7, 4))
-ax.plot(days[:n_train], price[:n_train], color="grey", label="training period")
-ax.plot(test_days, scaler.inverse_transform(y_test[:, np.newaxis]), label="actual")
-ax.plot(test_days, scaler.inverse_transform(y_pred[:, np.newaxis]), label="forecast")
-ax.set_xlabel("day")
-ax.set_ylabel("price")
-ax.set_title("Next-day forecast over the test period")
-ax.legend()
-fig.tight_layout()
-fig.savefig("price_forecast.png")
+# Back in price units, the test-period forecast next to the actual price, after
+# the training period. Both are numbered by day, so the test days follow the
+# training days.
+display = ForecastDisplay.from_predictions(
+    scaler.inverse_transform(y_test[:, np.newaxis])[:, 0],
+    scaler.inverse_transform(y_pred[:, np.newaxis])[:, 0],
+    y_history=price[:n_train],
+    estimator_name="LSTM forecast",
+)
+display.ax_.set(xlabel="day", ylabel="price", title="Next-day forecast")
+display.figure_.tight_layout()
+display.figure_.savefig("price_forecast.png")

@@ -6,7 +6,8 @@ Forecasting a sine wave
 The classic first LSTM forecast: a sine wave of 5001 points, cut into
 windows of 50 steps with :func:`~sklstm.make_windows`, and an
 :class:`~sklstm.LSTMRegressor` that predicts the value after each window. The
-last 20% of the wave is the test period.
+last 20% of the wave is the test period. Then the model forecasts past the
+data with :func:`~sklstm.recursive_forecast`, feeding its predictions back.
 """
 
 # %%
@@ -17,12 +18,12 @@ last 20% of the wave is the test period.
 # of it; the first test windows reach back into the training part.
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from sklearn.metrics import mean_squared_error
 from sklearn.preprocessing import MinMaxScaler
 
-from sklstm import LSTMRegressor, make_windows
+from sklstm import ForecastDisplay, LSTMRegressor, make_windows, recursive_forecast
 
 FAST = os.environ.get("SKLSTM_EXAMPLES_FAST") == "1"
 
@@ -75,14 +76,40 @@ if not FAST:
 # %%
 # Predictions over the actual wave
 # --------------------------------
-# The first 400 steps of the test period.
+# The first 400 steps of the test period, indexed by step so that the plot
+# shows where they are in the wave.
 steps = np.arange(n_train, n_points)[:400]
-fig, ax = plt.subplots(figsize=(8, 4))
-ax.plot(steps, y_test[:400], label="actual", linewidth=3, alpha=0.5)
-ax.plot(steps, y_pred[:400], "--", label="LSTM prediction")
-ax.set_xlabel("step")
-ax.set_ylabel("scaled value")
-ax.set_title(f"Sine wave forecast, test MSE {mse:.2e}")
-ax.legend(loc="upper right")
-fig.tight_layout()
-fig.savefig("sine_wave.png")
+display = ForecastDisplay.from_predictions(
+    pd.Series(y_test[:400], index=steps),
+    y_pred[:400],
+    estimator_name="LSTM prediction",
+)
+display.ax_.set(
+    xlabel="step", ylabel="scaled value", title=f"Sine wave forecast, MSE {mse:.2e}"
+)
+display.figure_.tight_layout()
+display.figure_.savefig("sine_wave.png")
+
+# %%
+# Forecasting past the data
+# -------------------------
+# Each prediction above reads the 50 actual values before it. Past the end of
+# the data there are none: :func:`~sklstm.recursive_forecast` appends each
+# prediction to the series and predicts from it again. Rolled forward from the
+# end of the training part, the forecast is compared with the true wave; its
+# errors compound, since every step stands on earlier forecasts.
+scaled = pd.Series(scaler.transform(wave[:, np.newaxis])[:, 0])
+n_future = min(200, n_points - n_train)
+rolled = recursive_forecast(model, scaled[:n_train], n_future, window_size=window_size)
+rolled_mse = mean_squared_error(scaled[n_train : n_train + n_future], rolled)
+print(f"recursive {n_future}-step forecast MSE (scaled units): {rolled_mse:.6f}")
+
+display = ForecastDisplay.from_predictions(
+    scaled[n_train : n_train + n_future],
+    rolled,
+    y_history=scaled[n_train - 100 : n_train],
+    estimator_name="recursive forecast",
+)
+display.ax_.set(xlabel="step", ylabel="scaled value", title="Forecast past the data")
+display.figure_.tight_layout()
+display.figure_.savefig("sine_wave_recursive.png")

@@ -1,0 +1,426 @@
+"""Plots in scikit-learn's Display style: training history and forecasts.
+
+matplotlib is an optional dependency (the ``plot`` extra), imported only when
+something is drawn.
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_array
+
+from sklstm._forecast import fitted_parts
+
+_PANDAS = (pd.Series, pd.DataFrame)
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            'Plotting requires matplotlib: pip install "sklstm[plot]"'
+        ) from error
+    return plt
+
+
+class HistoryDisplay:
+    """Learning curves: the metrics Keras recorded at each training epoch.
+
+    One Axes per metric, each with the metric on the training data and, when
+    validation data was held out, on the validation data (``val_`` keys).
+    Create it with :meth:`from_estimator`; calling the constructor then
+    :meth:`plot` draws a ``history_`` dict directly.
+
+    Parameters
+    ----------
+    history : dict of str to list of float
+        Per-epoch values, as in the ``history_`` attribute of
+        :class:`~sklstm.LSTMRegressor` and :class:`~sklstm.LSTMClassifier`.
+
+    estimator_name : str, default=None
+        Name of the estimator, shown in the title of the first Axes.
+
+    Attributes
+    ----------
+    axes_ : ndarray of matplotlib Axes of shape (n_metrics,)
+        One Axes per plotted metric.
+
+    ax_ : matplotlib Axes
+        The first Axes, that of the loss unless `metrics` says otherwise.
+
+    figure_ : matplotlib Figure
+        Figure containing the Axes.
+
+    lines_ : dict of str to matplotlib Line2D
+        The plotted curve of each key of `history`, e.g. ``lines_["val_loss"]``.
+
+    See Also
+    --------
+    ForecastDisplay : Forecast against the actual series.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklstm import HistoryDisplay, LSTMRegressor
+    >>> X = np.linspace(0, 1, 80).reshape(20, 4)
+    >>> reg = LSTMRegressor(units=2, epochs=3, validation_split=0.2,
+    ...                     metrics=["mae"], random_state=0).fit(X, X[:, -1])
+    >>> display = HistoryDisplay.from_estimator(reg)
+    >>> display.axes_.shape, sorted(display.lines_)
+    ((2,), ['loss', 'mae', 'val_loss', 'val_mae'])
+    """
+
+    def __init__(self, history, *, estimator_name=None):
+        self.history = history
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, metrics=None, ax=None):
+        """Plot the training history of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            An :class:`~sklstm.LSTMRegressor` or
+            :class:`~sklstm.LSTMClassifier`, or a
+            :class:`~sklearn.pipeline.Pipeline`, a
+            :class:`~sklearn.compose.TransformedTargetRegressor` or a fitted
+            search (its ``best_estimator_``) around one.
+
+        metrics : list of str, default=None
+            The metrics to plot, without the ``val_`` prefix, e.g.
+            ``["loss", "mae"]``. None plots every recorded metric.
+
+        ax : matplotlib Axes or array-like of Axes, default=None
+            One Axes per metric to draw on. None creates a figure with one
+            row of Axes.
+
+        Returns
+        -------
+        display : HistoryDisplay
+            The display, with the plot in its attributes.
+        """
+        parts = list(fitted_parts(estimator))
+        fitted = [part for part in parts if hasattr(part, "history_")]
+        if not fitted:
+            raise NotFittedError(
+                f"{type(estimator).__name__} has no training history: pass a "
+                "fitted LSTMRegressor or LSTMClassifier, or a fitted pipeline, "
+                "TransformedTargetRegressor or search around one"
+            )
+        name = type(fitted[-1]).__name__
+        return cls(fitted[-1].history_, estimator_name=name).plot(
+            metrics=metrics, ax=ax
+        )
+
+    def plot(self, *, metrics=None, ax=None):
+        """Plot the history.
+
+        Parameters
+        ----------
+        metrics : list of str, default=None
+            The metrics to plot, without the ``val_`` prefix. None plots every
+            metric of `history`, the loss first.
+
+        ax : matplotlib Axes or array-like of Axes, default=None
+            One Axes per metric to draw on. None creates a figure with one
+            row of Axes.
+
+        Returns
+        -------
+        self : HistoryDisplay
+            The display, with `axes_`, `ax_`, `figure_` and `lines_` set.
+        """
+        metrics = self._metrics(metrics)
+        if ax is None:
+            plt = _pyplot()
+            _, ax = plt.subplots(
+                1, len(metrics), figsize=(4.5 * len(metrics), 3.5), squeeze=False
+            )
+        axes = np.ravel(ax)
+        if len(axes) != len(metrics):
+            raise ValueError(
+                f"ax must hold one Axes per metric: got {len(axes)} Axes for "
+                f"the metrics {metrics}"
+            )
+        self.lines_ = {}
+        for metric, metric_ax in zip(metrics, axes, strict=True):
+            for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
+                if key in self.history:
+                    values = self.history[key]
+                    epochs = np.arange(1, len(values) + 1)
+                    (self.lines_[key],) = metric_ax.plot(epochs, values, label=label)
+            metric_ax.set(xlabel="epoch", ylabel=metric.replace("_", " "))
+            if f"val_{metric}" in self.history:
+                metric_ax.legend()
+        if self.estimator_name is not None:
+            axes[0].set_title(self.estimator_name)
+        self.axes_, self.ax_, self.figure_ = axes, axes[0], axes[0].figure
+        return self
+
+    def _metrics(self, metrics) -> list[str]:
+        """The metrics to plot, checked against the keys of `history`."""
+        recorded = [key for key in self.history if not key.startswith("val_")]
+        recorded += [
+            key[4:]
+            for key in self.history
+            if key.startswith("val_") and key[4:] not in self.history
+        ]
+        if metrics is None:
+            if not recorded:
+                raise ValueError("history is empty: the estimator recorded nothing")
+            return sorted(recorded, key=lambda key: key != "loss")
+        metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+        unknown = [metric for metric in metrics if metric not in recorded]
+        if unknown or not metrics:
+            raise ValueError(
+                f"metrics must be recorded in the history, got {metrics}; "
+                f"recorded: {recorded}"
+            )
+        return metrics
+
+
+class ForecastDisplay:
+    """A forecast next to the actual series, after the history it continues.
+
+    Create it with :meth:`from_predictions` (for example with the result of
+    :func:`~sklstm.recursive_forecast`) or :meth:`from_estimator` (one-step
+    predictions of a test set).
+
+    The time axis comes from the pandas indexes of the data. Without one, the
+    history is at positions ``0, 1, ...`` and the forecast follows it.
+
+    Parameters
+    ----------
+    y_pred : ndarray of shape (n_steps,)
+        The forecast.
+
+    time : ndarray of shape (n_steps,)
+        Time of each forecast step.
+
+    y_true : ndarray of shape (n_steps,), default=None
+        The actual values at those times, if known.
+
+    y_history : ndarray of shape (n_history,), default=None
+        The series before the forecast.
+
+    time_history : ndarray of shape (n_history,), default=None
+        Time of each history step; required with `y_history`.
+
+    estimator_name : str, default=None
+        Label of the forecast line; None means ``"forecast"``.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        Axes with the plot.
+
+    figure_ : matplotlib Figure
+        Figure containing the Axes.
+
+    lines_ : dict of str to matplotlib Line2D
+        The plotted lines: ``"forecast"``, and ``"actual"`` and ``"history"``
+        when those were given.
+
+    See Also
+    --------
+    recursive_forecast : Forecast the steps after a series.
+    HistoryDisplay : Learning curves of a fitted estimator.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklstm import ForecastDisplay
+    >>> series = np.sin(np.arange(60) / 4)
+    >>> display = ForecastDisplay.from_predictions(
+    ...     series[50:], series[50:] + 0.05, y_history=series[:50]
+    ... )
+    >>> display.lines_["forecast"].get_xdata()[:3]
+    array([50, 51, 52])
+    """
+
+    def __init__(
+        self,
+        *,
+        y_pred,
+        time,
+        y_true=None,
+        y_history=None,
+        time_history=None,
+        estimator_name=None,
+    ):
+        self.y_pred = y_pred
+        self.time = time
+        self.y_true = y_true
+        self.y_history = y_history
+        self.time_history = time_history
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_predictions(
+        cls, y_true, y_pred, *, y_history=None, estimator_name=None, ax=None
+    ):
+        """Plot a forecast against the actual values.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_steps,) or None
+            The actual values over the forecast period; None for a forecast
+            past the end of the data.
+
+        y_pred : array-like of shape (n_steps,)
+            The forecast. The time axis is its pandas index if it has one,
+            else that of `y_true`, else the positions after `y_history`.
+
+        y_history : array-like of shape (n_history,), default=None
+            The series before the forecast, drawn before it.
+
+        estimator_name : str, default=None
+            Label of the forecast line.
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None creates a figure.
+
+        Returns
+        -------
+        display : ForecastDisplay
+            The display, with the plot in its attributes.
+        """
+        forecast = _one_series(y_pred, "y_pred")
+        actual = None if y_true is None else _one_series(y_true, "y_true")
+        if actual is not None and len(actual) != len(forecast):
+            raise ValueError(
+                f"y_true and y_pred must have the same length, got {len(actual)} "
+                f"and {len(forecast)}"
+            )
+        history = None if y_history is None else _one_series(y_history, "y_history")
+        n_history = 0 if history is None else len(history)
+        indexed = [v for v in (y_pred, y_true) if isinstance(v, _PANDAS)]
+        time = _time(indexed[0] if indexed else None, n_history, len(forecast))
+        return cls(
+            y_pred=forecast,
+            time=time,
+            y_true=actual,
+            y_history=history,
+            time_history=None if history is None else _time(y_history, 0, n_history),
+            estimator_name=estimator_name,
+        ).plot(ax=ax)
+
+    @classmethod
+    def from_estimator(
+        cls, estimator, X, y, *, y_history=None, estimator_name=None, ax=None
+    ):
+        """Plot an estimator's predictions for `X` against `y`.
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            A fitted forecaster, such as a window pipeline; one prediction per
+            row of `X`.
+
+        X : array-like of shape (n_steps, n_features) or \
+                (n_steps, n_timesteps, n_features)
+            Input of each forecast step, e.g. a chronological test set.
+
+        y : array-like of shape (n_steps,)
+            The actual values. Its pandas index, if any, is the time axis.
+
+        y_history : array-like of shape (n_history,), default=None
+            The series before `X`, drawn before the forecast.
+
+        estimator_name : str, default=None
+            Label of the forecast line; None means the estimator's class name.
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None creates a figure.
+
+        Returns
+        -------
+        display : ForecastDisplay
+            The display, with the plot in its attributes.
+        """
+        y_pred = np.asarray(estimator.predict(X))
+        if isinstance(y, _PANDAS):
+            y_pred = pd.Series(np.ravel(y_pred), index=y.index)
+        return cls.from_predictions(
+            y,
+            y_pred,
+            y_history=y_history,
+            estimator_name=estimator_name or type(estimator).__name__,
+            ax=ax,
+        )
+
+    def plot(self, *, ax=None):
+        """Plot the history, the actual values and the forecast.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None creates a figure.
+
+        Returns
+        -------
+        self : ForecastDisplay
+            The display, with `ax_`, `figure_` and `lines_` set.
+        """
+        if ax is None:
+            _, ax = _pyplot().subplots(figsize=(8, 3.5))
+        self.lines_ = {}
+        if self.y_history is not None:
+            (self.lines_["history"],) = ax.plot(
+                self.time_history, self.y_history, color="grey", label="history"
+            )
+        if self.y_true is not None:
+            (self.lines_["actual"],) = ax.plot(
+                self.time, self.y_true, color="black", label="actual"
+            )
+        (self.lines_["forecast"],) = ax.plot(
+            self.time,
+            self.y_pred,
+            linestyle="--",
+            color="tab:orange",
+            label=self.estimator_name or "forecast",
+        )
+        if np.issubdtype(np.asarray(self.time).dtype, np.datetime64):
+            _concise_dates(ax)
+        ax.set(xlabel="time", ylabel="value")
+        ax.legend()
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+def _concise_dates(ax) -> None:
+    """Label a date axis with short, non-overlapping dates."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _one_series(values, name: str) -> np.ndarray:
+    """`values` as a 1D float array: one series, as a column or not."""
+    array = check_array(values, ensure_2d=False, dtype=np.float64, input_name=name)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name} must be one series, shape (n_steps,), got shape {array.shape}"
+        )
+    return array
+
+
+def _time(values, start: int, n_steps: int) -> np.ndarray:
+    """The pandas index of `values`, or positions from `start`."""
+    if not isinstance(values, _PANDAS):
+        return np.arange(start, start + n_steps)
+    index = values.index
+    # matplotlib draws timestamps, not periods.
+    return (
+        index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
+    ).to_numpy()

@@ -1,0 +1,182 @@
+"""HistoryDisplay and ForecastDisplay draw the data they are given."""
+
+import sys
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+
+from sklstm import (
+    ForecastDisplay,
+    HistoryDisplay,
+    LSTMRegressor,
+    SlidingWindowTransformer,
+)
+
+HISTORY = {
+    "accuracy": [0.5, 0.6, 0.7],
+    "loss": [3.0, 2.0, 1.5],
+    "val_loss": [4.0, 3.0, 2.5],
+}
+SERIES = np.sin(np.arange(60) / 4)
+
+
+@pytest.fixture(autouse=True)
+def agg_backend():
+    plt.switch_backend("Agg")
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def search():
+    """A fitted search over a target-scaled window pipeline with validation."""
+    lstm = LSTMRegressor(
+        units=2, epochs=3, validation_split=0.25, metrics=["mae"], random_state=0
+    )
+    pipe = make_pipeline(MinMaxScaler(), SlidingWindowTransformer(3), lstm)
+    model = TransformedTargetRegressor(pipe, transformer=MinMaxScaler())
+    # One split: the search fits twice, once on the split and once to refit.
+    split = [(np.arange(20), np.arange(20, 39))]
+    grid = GridSearchCV(model, {"regressor__lstmregressor__units": [2]}, cv=split)
+    return grid.fit(SERIES[:39, np.newaxis], SERIES[1:40])
+
+
+def test_history_lines_hold_the_recorded_values():
+    display = HistoryDisplay(HISTORY).plot()
+    for key, values in HISTORY.items():
+        assert_array_equal(display.lines_[key].get_xdata(), [1, 2, 3])
+        assert_array_equal(display.lines_[key].get_ydata(), values)
+    # The loss comes first, with its validation curve on the same Axes.
+    assert display.axes_.shape == (2,)
+    assert display.ax_ is display.axes_[0]
+    assert display.ax_.get_ylabel() == "loss"
+    assert display.lines_["val_loss"].axes is display.ax_
+    assert display.lines_["accuracy"].axes is display.axes_[1]
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert legend == ["training", "validation"]
+    # A metric without validation values needs no legend.
+    assert display.axes_[1].get_legend() is None
+    assert display.figure_ is display.ax_.figure
+
+
+def test_history_of_a_search_is_that_of_its_best_lstm(search):
+    lstm = search.best_estimator_.regressor_[-1]
+    display = HistoryDisplay.from_estimator(search)
+    assert sorted(display.lines_) == ["loss", "mae", "val_loss", "val_mae"]
+    for key, values in lstm.history_.items():
+        assert_allclose(display.lines_[key].get_ydata(), values)
+    assert display.ax_.get_title() == "LSTMRegressor"
+
+
+def test_history_of_a_pipeline_and_a_target_transformer(search):
+    model = search.best_estimator_
+    for estimator in (model, model.regressor_, model.regressor_[-1]):
+        display = HistoryDisplay.from_estimator(estimator, metrics=["loss"])
+        assert_allclose(
+            display.lines_["val_loss"].get_ydata(),
+            model.regressor_[-1].history_["val_loss"],
+        )
+
+
+def test_history_draws_on_the_given_axes():
+    _, axes = plt.subplots(1, 2)
+    display = HistoryDisplay(HISTORY).plot(metrics=["accuracy", "loss"], ax=axes)
+    assert display.ax_ is axes[0]
+    assert display.lines_["accuracy"].axes is axes[0]
+    assert display.lines_["loss"].axes is axes[1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"metrics": ["mae"]}, r"recorded: \['accuracy', 'loss'\]"),
+        ({"metrics": []}, "recorded"),
+        ({"ax": "one"}, "one Axes per metric: got 1 Axes"),
+    ],
+)
+def test_history_bad_arguments_raise(kwargs, match):
+    if kwargs.get("ax") == "one":
+        kwargs["ax"] = plt.subplots()[1]
+    with pytest.raises(ValueError, match=match):
+        HistoryDisplay(HISTORY).plot(**kwargs)
+
+
+def test_history_of_an_unfitted_estimator_raises():
+    with pytest.raises(NotFittedError, match="no training history"):
+        HistoryDisplay.from_estimator(LSTMRegressor())
+
+
+def test_forecast_follows_the_history_by_position():
+    display = ForecastDisplay.from_predictions(
+        SERIES[50:], SERIES[50:] + 0.1, y_history=SERIES[:50]
+    )
+    lines = display.lines_
+    assert_array_equal(lines["history"].get_xdata(), np.arange(50))
+    assert_array_equal(lines["history"].get_ydata(), SERIES[:50])
+    assert_array_equal(lines["actual"].get_xdata(), np.arange(50, 60))
+    assert_array_equal(lines["actual"].get_ydata(), SERIES[50:])
+    assert_array_equal(lines["forecast"].get_xdata(), np.arange(50, 60))
+    assert_allclose(lines["forecast"].get_ydata(), SERIES[50:] + 0.1)
+    assert display.figure_ is display.ax_.figure
+
+
+def test_forecast_uses_the_pandas_time_index():
+    dates = pd.date_range("2024-01-01", periods=60, freq="D")
+    series = pd.Series(SERIES, index=dates)
+    forecast = series[50:] + 0.1
+    display = ForecastDisplay.from_predictions(
+        None, forecast, y_history=series[:50], estimator_name="LSTM"
+    )
+    assert "actual" not in display.lines_
+    assert_array_equal(display.lines_["forecast"].get_xdata(), dates[50:])
+    assert_array_equal(display.lines_["history"].get_xdata(), dates[:50])
+    assert display.lines_["forecast"].get_label() == "LSTM"
+    formatter = display.ax_.xaxis.get_major_formatter()
+    assert isinstance(formatter, mdates.ConciseDateFormatter)
+
+
+def test_forecast_periods_are_drawn_as_timestamps():
+    months = pd.period_range("2020-01", periods=10, freq="M")
+    display = ForecastDisplay.from_predictions(
+        pd.Series(SERIES[:10], index=months), SERIES[:10]
+    )
+    assert_array_equal(display.lines_["forecast"].get_xdata(), months.to_timestamp())
+
+
+def test_forecast_from_estimator_plots_its_predictions(search):
+    X_test, y_test = SERIES[40:59, np.newaxis], SERIES[41:60]
+    display = ForecastDisplay.from_estimator(search, X_test, y_test, ax=plt.gca())
+    assert_allclose(display.lines_["forecast"].get_ydata(), search.predict(X_test))
+    assert_array_equal(display.lines_["actual"].get_ydata(), y_test)
+    assert display.lines_["forecast"].get_label() == "GridSearchCV"
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "match"),
+    [
+        (SERIES[:5], np.ones((5, 2)), r"y_pred must be one series.*\(5, 2\)"),
+        (SERIES[:4], SERIES[:5], "same length, got 4 and 5"),
+        (SERIES[:5], [np.nan] * 5, "NaN"),
+    ],
+)
+def test_forecast_bad_data_raises(y_true, y_pred, match):
+    with pytest.raises(ValueError, match=match):
+        ForecastDisplay.from_predictions(y_true, y_pred)
+
+
+def test_plotting_without_matplotlib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r'pip install "sklstm\[plot\]"'):
+        HistoryDisplay(HISTORY).plot()
+    with pytest.raises(ImportError, match=r'pip install "sklstm\[plot\]"'):
+        ForecastDisplay.from_predictions(SERIES, SERIES)
