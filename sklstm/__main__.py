@@ -1,16 +1,25 @@
 """Command line of sklstm: ``python -m sklstm`` and the ``sklstm`` script.
 
-With no arguments it runs the built-in demo (the ``demo`` subcommand). Keras
-and scikit-learn are imported inside the subcommands, so ``--help`` and
-argument errors do not wait for them.
+Commands: ``forecast``, ``classify``, ``predict`` and ``demo``; with no
+arguments it runs the demo. Keras and scikit-learn are imported inside the
+commands, so ``--help`` and argument errors do not wait for them. Bad input
+ends with a one-line message and exit status 2, as argument errors do.
 """
 
 import argparse
+import sys
 
 DEMO_EPOCHS = 20
 DEMO_N_POINTS = 1000
 DEMO_SEED = 0
 MIN_DEMO_POINTS = 100
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
 
 
 def _int_at_least(minimum):
@@ -60,6 +69,135 @@ def _run_demo(args):
     return 0
 
 
+def _add_forecast_parser(subparsers):
+    forecast = subparsers.add_parser(
+        "forecast",
+        help="forecast a column of a CSV time series with an LSTM",
+        description="Read a time series from a CSV file (one row per time "
+        "step), fit the scaled window pipeline (MinMaxScaler, "
+        "SlidingWindowTransformer, LSTMRegressor, scaled target) on the first "
+        "rows and forecast the target on the last ones. Prints the test RMSE "
+        "and MAE next to a naive last-value forecast, and writes "
+        "predictions.csv, the model (model.sklstm, model.json), forecast.png "
+        "and history.png to --out.",
+    )
+    forecast.add_argument("data", help="CSV file with a header row")
+    forecast.add_argument("--target", required=True, help="column to forecast")
+    forecast.add_argument(
+        "--features",
+        nargs="+",
+        default=[],
+        metavar="COL",
+        help="other numeric columns to feed the network (default: none)",
+    )
+    forecast.add_argument(
+        "--time-col",
+        help="column of times (numbers or dates): sorts the rows and labels "
+        "the output (default: row order)",
+    )
+    window = forecast.add_mutually_exclusive_group()
+    window.add_argument(
+        "--window",
+        type=_int_at_least(1),
+        default=20,
+        help="time steps per window (default: %(default)s)",
+    )
+    window.add_argument(
+        "--search",
+        action="store_true",
+        help="choose the window size and LSTM units by GridSearchCV over "
+        "TimeSeriesSplit folds, and print the cross-validation table",
+    )
+    forecast.add_argument(
+        "--horizon",
+        type=_int_at_least(1),
+        default=1,
+        help="forecast this many steps ahead at once (direct multi-step "
+        "forecasting; default: %(default)s)",
+    )
+    forecast.add_argument(
+        "--test-size",
+        type=_fraction,
+        default=0.2,
+        help="fraction of the rows, at the end, to test on (default: %(default)s)",
+    )
+    _add_training_arguments(forecast, out="sklstm-forecast")
+    forecast.set_defaults(handler=_command("run_forecast"))
+
+
+def _add_classify_parser(subparsers):
+    classify = subparsers.add_parser(
+        "classify",
+        help="classify sequences given as long-format CSV tables",
+        description="Read training and test sequences from long-format CSV "
+        "files (one row per time step; every column but id, label and time is "
+        "a numeric feature; sequences may have different lengths), fit an "
+        "LSTMClassifier, and print the test accuracy, the confusion matrix and "
+        "per-class metrics. Writes predictions.csv and the model to --out.",
+    )
+    classify.add_argument("train", help="CSV file of the training sequences")
+    classify.add_argument("test", help="CSV file of the test sequences")
+    classify.add_argument("--id", required=True, help="column naming the sequence")
+    classify.add_argument(
+        "--label", required=True, help="column with each sequence's class"
+    )
+    classify.add_argument(
+        "--time-col",
+        help="column to order each sequence's rows by (default: file order)",
+    )
+    _add_training_arguments(classify, out="sklstm-classify")
+    classify.set_defaults(handler=_command("run_classify"))
+
+
+def _add_predict_parser(subparsers):
+    predict = subparsers.add_parser(
+        "predict",
+        help="apply a model written by forecast or classify to a CSV file",
+        description="Load a model written by 'sklstm forecast' or 'sklstm "
+        "classify' (its folder, or its model.sklstm file, next to model.json) "
+        "and predict for a CSV file with the same columns: the forecast made "
+        "at every row, or the class of every sequence. Writes CSV to standard "
+        "output or --out.",
+    )
+    predict.add_argument("model", help="output folder or model.sklstm file")
+    predict.add_argument("data", help="CSV file with the columns the model reads")
+    predict.add_argument("--out", help="CSV file to write (default: standard output)")
+    predict.set_defaults(handler=_command("run_predict"))
+
+
+def _add_training_arguments(parser, out):
+    """Add the options of the commands that train: network, seed, output."""
+    parser.add_argument(
+        "--epochs",
+        type=_int_at_least(1),
+        default=50,
+        help="training epochs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--units",
+        type=_int_at_least(1),
+        default=16,
+        help="LSTM units (default: %(default)s; forecast --search tries 8 and 32)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random_state (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--out", default=out, help="output folder (default: %(default)s)"
+    )
+
+
+def _command(name):
+    """The handler that runs ``sklstm._commands.<name>``, importing it late."""
+
+    def run(args):
+        from sklstm import _commands
+
+        return getattr(_commands, name)(args)
+
+    return run
+
+
 def build_parser():
     """Return the argument parser of the ``sklstm`` command.
 
@@ -77,6 +215,9 @@ def build_parser():
     subparsers = parser.add_subparsers(
         dest="command", metavar="command", title="commands"
     )
+    _add_forecast_parser(subparsers)
+    _add_classify_parser(subparsers)
+    _add_predict_parser(subparsers)
     _add_demo_parser(subparsers)
     return parser
 
@@ -98,7 +239,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["demo"])
-    return args.handler(args)
+    from sklstm._commands import CommandError
+
+    try:
+        return args.handler(args)
+    except CommandError as error:
+        print(f"sklstm {args.command}: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -87,6 +87,45 @@ def chronological_split(X, y, test_fraction=TEST_FRACTION):
     return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
 
 
+def build_forecaster(window_size, units, epochs, seed):
+    """Return the one-step forecaster: scaled windows, LSTM, scaled target.
+
+    Parameters
+    ----------
+    window_size : int
+        Time steps per window.
+    units : int
+        Width of the LSTM layer.
+    epochs : int
+        Training epochs.
+    seed : int
+        ``random_state`` of the network.
+
+    Returns
+    -------
+    forecaster : TransformedTargetRegressor
+        Unfitted; its regressor is the pipeline ``scale``, ``window``,
+        ``lstm``, and a ``MinMaxScaler`` scales the target.
+    """
+    pipe = Pipeline(
+        [
+            ("scale", MinMaxScaler()),
+            ("window", SlidingWindowTransformer(window_size=window_size)),
+            (
+                "lstm",
+                LSTMRegressor(
+                    units=units,
+                    epochs=epochs,
+                    batch_size=BATCH_SIZE,
+                    learning_rate=LEARNING_RATE,
+                    random_state=seed,
+                ),
+            ),
+        ]
+    )
+    return TransformedTargetRegressor(regressor=pipe, transformer=MinMaxScaler())
+
+
 def build_search(epochs, seed):
     """Return the grid search over window size and LSTM width.
 
@@ -102,29 +141,12 @@ def build_search(epochs, seed):
     search : GridSearchCV
         Unfitted; ``refit`` retrains the best candidate on all training data.
     """
-    pipe = Pipeline(
-        [
-            ("scale", MinMaxScaler()),
-            ("window", SlidingWindowTransformer(window_size=WINDOW_SIZES[0])),
-            (
-                "lstm",
-                LSTMRegressor(
-                    units=UNITS[0],
-                    epochs=epochs,
-                    batch_size=BATCH_SIZE,
-                    learning_rate=LEARNING_RATE,
-                    random_state=seed,
-                ),
-            ),
-        ]
-    )
-    model = TransformedTargetRegressor(regressor=pipe, transformer=MinMaxScaler())
     grid = {
         "regressor__window__window_size": list(WINDOW_SIZES),
         "regressor__lstm__units": list(UNITS),
     }
     return GridSearchCV(
-        model,
+        build_forecaster(WINDOW_SIZES[0], UNITS[0], epochs, seed),
         grid,
         cv=TimeSeriesSplit(N_SPLITS),
         scoring="neg_root_mean_squared_error",

@@ -1,0 +1,211 @@
+"""The ``sklstm`` command: forecast, classify and predict, run as a user runs them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklstm.__main__ import main
+
+N_ROWS = 80
+
+
+def run(*args, cwd):
+    """Run ``python -m sklstm ARGS`` in a subprocess; return the result."""
+    return subprocess.run(
+        [sys.executable, "-m", "sklstm", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """A folder with a daily series and long-format sequence tables."""
+    folder = tmp_path_factory.mktemp("cli")
+    rng = np.random.default_rng(0)
+    t = np.arange(N_ROWS)
+    pd.DataFrame(
+        {
+            "date": pd.date_range("2025-01-01", periods=N_ROWS).strftime("%Y-%m-%d"),
+            "sales": 100 + 10 * np.sin(t / 4) + rng.normal(0, 1, N_ROWS),
+            "temperature": 15 + rng.normal(0, 1, N_ROWS),
+        }
+    ).sample(frac=1, random_state=0).to_csv(folder / "sales.csv", index=False)
+    for name, n in (("train", 24), ("test", 9)):
+        rows = []
+        for i in range(n):
+            label = ("up", "down", "flat")[i % 3]
+            slope = {"up": 0.5, "down": -0.5, "flat": 0.0}[label]
+            for step in range(int(rng.integers(4, 9))):
+                rows.append(
+                    {"run": f"{name}{i}", "step": step, "state": label,
+                     "level": slope * step + rng.normal(0, 0.1)}
+                )  # fmt: skip
+        pd.DataFrame(rows)[::-1].to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def forecast(folder):
+    result = run(
+        "forecast", "sales.csv", "--target", "sales", "--time-col", "date",
+        "--window", "5", "--epochs", "2", "--units", "4", "--out", "out_f",
+        cwd=folder,
+    )  # fmt: skip
+    return result, folder / "out_f"
+
+
+def test_forecast_reports_test_errors_next_to_naive(forecast):
+    result, _ = forecast
+    assert result.returncode == 0, result.stderr
+    assert "test RMSE" in result.stdout and "test MAE" in result.stdout
+    assert "naive (last value)" in result.stdout
+    assert "epoch 2/2: loss" in result.stderr  # progress
+    assert "Traceback" not in result.stderr
+
+
+def test_forecast_writes_predictions_model_and_plots(forecast):
+    _, out = forecast
+    predictions = pd.read_csv(out / "predictions.csv", index_col="date")
+    assert list(predictions.columns) == ["actual", "forecast", "naive"]
+    # The last 20 % of the rows, after sorting by date, minus the last row,
+    # which has no next value to forecast.
+    assert len(predictions) == round(0.2 * (N_ROWS - 1))
+    assert predictions.index.is_monotonic_increasing
+    assert np.isfinite(predictions.to_numpy()).all()
+    for name in ("forecast.png", "history.png", "model.sklstm", "model.json"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_predict_applies_the_saved_forecaster(forecast, folder):
+    _, out = forecast
+    result = run("predict", out, "sales.csv", "--out", "applied.csv", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    applied = pd.read_csv(folder / "applied.csv", index_col="date")
+    assert len(applied) == N_ROWS and applied.index.is_monotonic_increasing
+    # Forecasts for the test rows equal those the forecast command wrote.
+    written = pd.read_csv(out / "predictions.csv", index_col="date")
+    np.testing.assert_allclose(
+        applied.loc[written.index, "forecast"], written["forecast"], rtol=1e-5
+    )
+
+
+def test_forecast_search_prints_cv_table_for_multi_step(folder):
+    result = run(
+        "forecast", "sales.csv", "--target", "sales", "--features", "temperature",
+        "--time-col", "date", "--search", "--horizon", "2", "--epochs", "1",
+        "--out", "out_s", cwd=folder,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "cross-validation RMSE" in result.stdout
+    for column in ("window_size", "units", "mean_rmse", "rank"):
+        assert column in result.stdout
+    predictions = pd.read_csv(folder / "out_s" / "predictions.csv")
+    assert {"actual_t+2", "forecast_t+2", "naive_t+2"} <= set(predictions.columns)
+
+
+def test_classify_reports_accuracy_confusion_matrix_and_per_class(folder):
+    result = run(
+        "classify", "train.csv", "test.csv", "--id", "run", "--label", "state",
+        "--time-col", "step", "--epochs", "2", "--units", "4", "--out", "out_c",
+        cwd=folder,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy:" in result.stdout
+    assert "confusion matrix:" in result.stdout
+    assert "precision" in result.stdout and "recall" in result.stdout
+    predictions = pd.read_csv(folder / "out_c" / "predictions.csv")
+    assert sorted(predictions["id"]) == sorted(f"test{i}" for i in range(9))
+    assert {"proba_up", "proba_down", "proba_flat"} <= set(predictions.columns)
+    applied = run("predict", folder / "out_c" / "model.sklstm", "test.csv", cwd=folder)
+    assert applied.returncode == 0, applied.stderr
+    lines = applied.stdout.strip().splitlines()
+    assert lines[0] == "id,predicted" and len(lines) == 10
+
+
+def test_console_script_reports_bad_input_in_one_line(folder):
+    script = Path(sys.executable).with_name("sklstm")
+    result = subprocess.run(
+        [script, "forecast", "missing.csv", "--target", "sales"],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "sklstm forecast: error: no such file: missing.csv"
+    )
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["forecast", "sales.csv", "--target", "profit"], "has no column 'profit'"),
+        (
+            ["forecast", "train.csv", "--target", "state"],
+            "column 'state' of train.csv is not numeric",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--window", "70"],
+            "--window 70 needs more than 70 training rows",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--time-col", "sales2"],
+            "has no column 'sales2'",
+        ),
+        (["forecast", "bad.csv", "--target", "sales"], "missing values"),
+        (["forecast", "empty.csv", "--target", "sales"], "cannot read empty.csv"),
+        (
+            ["classify", "train.csv", "test.csv", "--id", "run", "--label", "kind"],
+            "label='kind' is not a column",
+        ),
+        (["predict", "nowhere", "sales.csv"], "no model at nowhere"),
+    ],
+    ids=[
+        "unknown-column",
+        "non-numeric",
+        "window-too-long",
+        "unknown-time-column",
+        "missing-values",
+        "empty-file",
+        "unknown-label",
+        "no-model",
+    ],
+)
+def test_bad_input_exits_2_with_a_message(args, message, folder, monkeypatch, capsys):
+    monkeypatch.chdir(folder)
+    pd.DataFrame({"sales": [1.0, None, 3.0]}).to_csv("bad.csv", index=False)
+    Path("empty.csv").write_text("")
+    assert main(args) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and message in error[0], error
+
+
+@pytest.mark.parametrize(
+    "command, options",
+    [
+        ("forecast", ["--target", "--features", "--time-col", "--window", "--search",
+                      "--horizon", "--test-size", "--epochs", "--units", "--out"]),
+        ("classify", ["--id", "--label", "--time-col", "--epochs", "--out"]),
+        ("predict", ["model", "data", "--out"]),
+    ],
+)  # fmt: skip
+def test_help_describes_every_option(command, options, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    for option in options:
+        assert option in text
