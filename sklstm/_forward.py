@@ -46,7 +46,14 @@ def _replicated(model):
 def _tensorflow_call(network):
     import tensorflow as tf
 
-    compiled = tf.function(lambda x: network()(x, training=False), jit_compile=True)
+    # One trace for every batch and window length: XLA still compiles per
+    # shape, but TensorFlow does not retrace (and warn about it) for each.
+    n_features = network().input_shape[-1]
+    compiled = tf.function(
+        lambda x: network()(x, training=False),
+        input_signature=[tf.TensorSpec((None, None, n_features), tf.float32)],
+        jit_compile=True,
+    )
     return lambda x: compiled(x).numpy()
 
 
