@@ -198,8 +198,8 @@ def run_forecast(args):
         out,
         {"command": "forecast", "features": features, "time_col": args.time_col},
     )
-    _plot_forecast(out, frame[args.target], X_test.index, y_test, y_pred, model)
-    print(f"wrote predictions.csv, {MODEL_FILE}, forecast.png, history.png to {out}")
+    plots = _plot_forecast(out, frame[args.target], X_test.index, y_test, y_pred, model)
+    print(f"wrote {', '.join(['predictions.csv', MODEL_FILE, *plots])} to {out}")
     return 0
 
 
@@ -226,8 +226,12 @@ def _write_forecast(out, index, y_true, y_pred, naive, horizon):
 
 
 def _plot_forecast(out, series, test_index, y_test, y_pred, model):
-    import matplotlib
-
+    """Write forecast.png and history.png; return their names."""
+    try:
+        import matplotlib
+    except ImportError:
+        _progress('no plots: matplotlib is not installed (pip install "sklstm[plot]")')
+        return []
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -243,9 +247,12 @@ def _plot_forecast(out, series, test_index, y_test, y_pred, model):
         y_history=history,
         estimator_name="LSTM, one step ahead",
     )
-    display.figure_.savefig(out / "forecast.png", dpi=100)
-    HistoryDisplay.from_estimator(model).figure_.savefig(out / "history.png", dpi=100)
+    display.ax_.set_ylabel(series.name)
+    history_figure = HistoryDisplay.from_estimator(model).figure_
+    for figure, name in ((display.figure_, "forecast"), (history_figure, "history")):
+        figure.savefig(out / f"{name}.png", dpi=100, bbox_inches="tight")
     plt.close("all")
+    return ["forecast.png", "history.png"]
 
 
 def _out_folder(path):

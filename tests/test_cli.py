@@ -209,3 +209,13 @@ def test_help_describes_every_option(command, options, capsys):
     text = capsys.readouterr().out
     for option in options:
         assert option in text
+
+
+def test_forecast_without_matplotlib_skips_the_plots(folder, monkeypatch, capsys):
+    monkeypatch.chdir(folder)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+    args = ["forecast", "sales.csv", "--target", "sales", "--window", "3"]
+    assert main([*args, "--epochs", "1", "--units", "2", "--out", "no_plots"]) == 0
+    assert 'pip install "sklstm[plot]"' in capsys.readouterr().err
+    assert (folder / "no_plots" / "predictions.csv").exists()
+    assert not list((folder / "no_plots").glob("*.png"))
