@@ -1,5 +1,7 @@
 """Forward passes for ``predict``: compiled once per network, few shapes."""
 
+import functools
+import logging
 import weakref
 
 import keras
@@ -43,9 +45,27 @@ def _replicated(model):
     return model.distribute_strategy.num_replicas_in_sync > 1
 
 
+class _OwnRetracing(logging.Filter):
+    """Drop TensorFlow's retracing warning about sklstm's prediction pass.
+
+    Each network gets its own compiled pass, traced once; TensorFlow counts
+    the first traces of these passes together and warns of "excessive
+    retracing" in any loop of fits, such as a grid search.
+    """
+
+    def filter(self, record):
+        return "_tensorflow_call" not in record.getMessage()
+
+
+@functools.cache
+def _quiet_retracing_warning():
+    logging.getLogger("tensorflow").addFilter(_OwnRetracing())
+
+
 def _tensorflow_call(network):
     import tensorflow as tf
 
+    _quiet_retracing_warning()
     # One trace for every batch and window length: XLA still compiles per
     # shape, but TensorFlow does not retrace (and warn about it) for each.
     n_features = network().input_shape[-1]

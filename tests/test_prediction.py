@@ -1,6 +1,7 @@
 """predict: compiled forward passes, padding to few shapes, the cuDNN warning."""
 
 import gc
+import logging
 import warnings
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -115,3 +116,16 @@ def test_predicting_from_threads_matches_serial_calls(fitted):
         threaded = list(pool.map(reg.predict, chunks * 4))
     for i, result in enumerate(threaded):
         assert_allclose(result, serial[i % len(chunks)], rtol=1e-6)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="a TensorFlow log message"
+)
+def test_many_fits_do_not_warn_of_retracing(caplog):
+    # A search fits and predicts with one new network after another.
+    X = np.random.default_rng(0).normal(size=(16, 4, 2)).astype(np.float32)
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for seed in range(7):
+            model = LSTMRegressor(units=2, epochs=1, random_state=seed)
+            model.fit(X, X[:, -1, 0]).predict(X[:3])
+    assert not [r for r in caplog.records if "_tensorflow_call" in r.getMessage()]
