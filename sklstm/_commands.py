@@ -374,8 +374,8 @@ def run_predict(args):
             args.data, columns["id"], None, columns["time_col"], columns["features"]
         )
         table = pd.DataFrame({"id": ids, "predicted": model.predict(X)})
-    if args.out is None:
-        table.to_csv(sys.stdout, index=columns["command"] == "forecast")
-    else:
-        table.to_csv(args.out, index=columns["command"] == "forecast")
+    table.to_csv(
+        sys.stdout if args.out is None else args.out,
+        index=columns["command"] == "forecast",
+    )
     return 0

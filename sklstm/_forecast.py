@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_scalar
 
-from sklstm._window import SlidingWindowTransformer, _target_indices
+from sklstm._window import SlidingWindowTransformer, _target_indices, series_2d
 
 
 def recursive_forecast(
@@ -115,15 +115,7 @@ def recursive_forecast(
     (3,)
     """
     check_scalar(n_steps, "n_steps", Integral, min_val=1)
-    values = check_array(
-        series, dtype=np.float64, ensure_2d=False, allow_nd=True, input_name="series"
-    )
-    if values.ndim > 2:
-        raise ValueError(
-            "series must have shape (n_timesteps,) or (n_timesteps, n_features), "
-            f"got shape {values.shape}"
-        )
-    values = values.reshape(len(values), -1)
+    values = series_2d(series, np.float64)
     n_timesteps, n_features = values.shape
     columns = getattr(series, "columns", None)
     targets = _target_indices(target, columns, n_features)

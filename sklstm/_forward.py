@@ -25,18 +25,19 @@ def _inference_call(model):
     which threads can share: ``predict_on_batch`` cannot run in two threads at
     once there. Torch runs ``predict_on_batch`` eagerly.
     """
+    call = _COMPILED.get(model)
+    if call is not None:
+        return call
     backend = keras.backend.backend()
     if backend == "torch" or (
         backend == "tensorflow" and (gpu_available() or _replicated(model))
     ):
         return model.predict_on_batch
-    call = _COMPILED.get(model)
-    if call is None:
-        # A weak reference, so that the cache does not keep the model alive.
-        network = weakref.ref(model)
-        call = _COMPILED[model] = (
-            _tensorflow_call(network) if backend == "tensorflow" else _jax_call(network)
-        )
+    # A weak reference, so that the cache does not keep the model alive.
+    network = weakref.ref(model)
+    call = _COMPILED[model] = (
+        _tensorflow_call(network) if backend == "tensorflow" else _jax_call(network)
+    )
     return call
 
 

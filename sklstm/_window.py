@@ -259,15 +259,7 @@ def make_windows(series, window_size, horizon=1, target=None):
     """
     check_scalar(window_size, "window_size", Integral, min_val=1)
     check_scalar(horizon, "horizon", Integral, min_val=1)
-    values = check_array(
-        series, dtype=np.float32, ensure_2d=False, allow_nd=True, input_name="series"
-    )
-    if values.ndim > 2:
-        raise ValueError(
-            "series must have shape (n_timesteps,) or (n_timesteps, n_features), "
-            f"got shape {values.shape}"
-        )
-    values = values.reshape(-1, 1) if values.ndim == 1 else values
+    values = series_2d(series, np.float32)
     targets = _target_indices(target, getattr(series, "columns", None), values.shape[1])
     n_timesteps, needed = values.shape[0], window_size + horizon
     if n_timesteps < needed:
@@ -279,6 +271,31 @@ def make_windows(series, window_size, horizon=1, target=None):
     steps = sliding_window_view(values[window_size:], horizon, axis=0)
     y = steps[:, targets, :].transpose(0, 2, 1).reshape(X.shape[0], -1)
     return X, (y[:, 0] if y.shape[1] == 1 else y)
+
+
+def series_2d(series, dtype):
+    """Validate a time series; return it as ``(n_timesteps, n_features)``.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+        Time-ordered values; a 1D series has one feature.
+    dtype : numpy dtype
+        Dtype of the returned array.
+
+    Returns
+    -------
+    values : ndarray of shape (n_timesteps, n_features)
+    """
+    values = check_array(
+        series, dtype=dtype, ensure_2d=False, allow_nd=True, input_name="series"
+    )
+    if values.ndim > 2:
+        raise ValueError(
+            "series must have shape (n_timesteps,) or (n_timesteps, n_features), "
+            f"got shape {values.shape}"
+        )
+    return values.reshape(-1, 1) if values.ndim == 1 else values
 
 
 def _windows(buffer: np.ndarray, window_size: int) -> np.ndarray:
