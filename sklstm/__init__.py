@@ -6,9 +6,9 @@ from sklstm._plot import ForecastDisplay, HistoryDisplay
 from sklstm._regressor import LSTMRegressor
 from sklstm._saving import ModelFileError, load, save
 from sklstm._sequences import sequences_from_frame
+from sklstm._version import __version__
 from sklstm._window import SlidingWindowTransformer, make_windows
 
-__version__ = "0.1.0"
 
 __all__ = [
     "ForecastDisplay",
