@@ -9,7 +9,6 @@ from sklstm._sequences import sequences_from_frame
 from sklstm._version import __version__
 from sklstm._window import SlidingWindowTransformer, make_windows
 
-
 __all__ = [
     "ForecastDisplay",
     "HistoryDisplay",
