@@ -4,9 +4,9 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_scalar
 
+from sklstm._unwrap import fitted_parts
 from sklstm._window import SlidingWindowTransformer, _target_indices, series_2d
 
 
@@ -156,33 +156,6 @@ def recursive_forecast(
         buffer[size + start : size + stop, targets] = forecast[start:stop]
         start = stop
     return _as_input_type(forecast, series, targets)
-
-
-def fitted_parts(estimator):
-    """Yield `estimator` and the fitted estimators it delegates to.
-
-    Parameters
-    ----------
-    estimator : estimator
-        An estimator, a :class:`~sklearn.pipeline.Pipeline`, a fitted
-        :class:`~sklearn.compose.TransformedTargetRegressor` or a fitted
-        search, nested in any way.
-
-    Yields
-    ------
-    part : estimator
-        `estimator` first, then what it delegates to, in order: a search's
-        ``best_estimator_``, a target transformer's ``regressor_``, a
-        pipeline's steps.
-    """
-    yield estimator
-    if hasattr(estimator, "best_estimator_"):
-        yield from fitted_parts(estimator.best_estimator_)
-    elif hasattr(estimator, "regressor_"):
-        yield from fitted_parts(estimator.regressor_)
-    elif isinstance(estimator, Pipeline):
-        for _, step in estimator.steps:
-            yield from fitted_parts(step)
 
 
 def _window_step(estimator):
