@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
 
-from sklstm._forecast import fitted_parts
+from sklstm._unwrap import fitted_parts
 
 _PANDAS = (pd.Series, pd.DataFrame)
 
@@ -137,8 +137,14 @@ class HistoryDisplay:
         metrics = self._metrics(metrics)
         if ax is None:
             plt = _pyplot()
+            # Constrained layout keeps each label inside the figure and off
+            # the next Axes, also for a plain savefig.
             _, ax = plt.subplots(
-                1, len(metrics), figsize=(4.5 * len(metrics), 3.5), squeeze=False
+                1,
+                len(metrics),
+                figsize=(4.5 * len(metrics), 3.5),
+                squeeze=False,
+                layout="constrained",
             )
         axes = np.ravel(ax)
         if len(axes) != len(metrics):
@@ -369,7 +375,7 @@ class ForecastDisplay:
             The display, with `ax_`, `figure_` and `lines_` set.
         """
         if ax is None:
-            _, ax = _pyplot().subplots(figsize=(8, 3.5))
+            _, ax = _pyplot().subplots(figsize=(8, 3.5), layout="constrained")
         self.lines_ = {}
         if self.y_history is not None:
             (self.lines_["history"],) = ax.plot(

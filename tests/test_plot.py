@@ -180,3 +180,32 @@ def test_plotting_without_matplotlib_names_the_extra(monkeypatch):
         HistoryDisplay(HISTORY).plot()
     with pytest.raises(ImportError, match=r'pip install "sklstm\[plot\]"'):
         ForecastDisplay.from_predictions(SERIES, SERIES)
+
+
+def test_a_plain_savefig_keeps_every_label_clear():
+    history = {
+        "loss": [3.0, 2.0, 1.5],
+        "mae": [1.2, 1.1, 0.9],
+        "learning_rate": [1e-3, 1e-3, 5e-4],
+    }
+    displays = [
+        HistoryDisplay(history).plot(),
+        ForecastDisplay.from_predictions(
+            SERIES[50:], SERIES[50:] + 0.1, y_history=SERIES[:50]
+        ),
+    ]
+    for display in displays:
+        figure = display.figure_
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        for ax in figure.axes:
+            for label in (ax.xaxis.label, ax.yaxis.label):
+                extent = label.get_window_extent(renderer)
+                assert figure.bbox.contains(extent.x0, extent.y0), label
+                assert figure.bbox.contains(extent.x1, extent.y1), label
+    # Each panel's y label lies right of everything drawn for the panel before.
+    axes = displays[0].axes_
+    renderer = axes[0].figure.canvas.get_renderer()
+    for left, right in zip(axes[:-1], axes[1:], strict=False):
+        label = right.yaxis.label.get_window_extent(renderer)
+        assert left.get_tightbbox(renderer).x1 <= label.x0
