@@ -1,25 +1,34 @@
-"""Sliding windows over a time-ordered series, built as strided views."""
+"""Sliding windows over a time-ordered series, placed in time, as strided views."""
 
-import hashlib
+import warnings
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_array, check_scalar
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+_OUTPUTS = (None, "default", "pandas", "polars")
 
 
-class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+class SlidingWindowTransformer(
+    TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
     """Cut a time-ordered series into overlapping windows, one per row.
 
     Row ``i`` of the output is the window of ``window_size`` time steps that
     ends at row ``i`` of the input, so the output has as many rows as the
     input and a target ``y`` stays aligned inside a
-    :class:`~sklearn.pipeline.Pipeline`. Data passed to :meth:`transform`
-    continues the series seen in :meth:`fit`: the first windows take their
-    history from the end of the fitted series.
+    :class:`~sklearn.pipeline.Pipeline`. A window only ever holds rows that
+    truly precede it in time; only where no such row is known is it padded.
 
     Parameters
     ----------
@@ -27,8 +36,18 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         Number of consecutive time steps per window.
 
     padding : {"edge", "zero"}, default="edge"
-        How the start of a series, where no history exists, is filled:
-        ``"edge"`` repeats the first row, ``"zero"`` uses zeros.
+        How a window is filled where no earlier row exists (the start of a
+        series, the first row after a gap): ``"edge"`` repeats the earliest
+        row the window holds, ``"zero"`` uses zeros.
+
+    history : {"auto", "none"}, default="auto"
+        Where the earlier rows of the first windows of `X` come from.
+
+        - ``"auto"``: `X` is placed in time relative to the fitted series,
+          by its index when `X` is pandas with a time index (see Notes),
+          else by the prefix rule for arrays.
+        - ``"none"``: from `X` alone, padded at its start. Stateless, for
+          independent series.
 
     Attributes
     ----------
@@ -39,10 +58,29 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         Names of variables seen during :term:`fit`. Defined only when `X`
         has feature names that are all strings.
 
-    tail_ : ndarray of shape (window_size - 1, n_features)
-        The last ``window_size - 1`` time steps of the fitted series (padded
-        if the series was shorter), as float32: the history of the data
-        passed to :meth:`transform`.
+    series_ : ndarray of shape (n_timesteps, n_features)
+        The fitted series as float32: the history that later data takes its
+        earlier rows from.
+
+    index_ : ndarray of shape (n_timesteps,) or None
+        The fitted time index as int64 keys: the labels of an integer index,
+        the ordinals of a :class:`~pandas.PeriodIndex`, nanoseconds since
+        1970 (UTC) of a :class:`~pandas.DatetimeIndex`. None when `X` had no
+        time index or ``history="none"``.
+
+    index_dtype_ : str or None
+        The dtype of the fitted index, such as ``"int64"``, ``"period[M]"``
+        or ``"datetime64[ns, Europe/Paris]"``.
+
+    index_step_ : int, str or None
+        One time step: in `index_` units for an integer or period index; a
+        pandas frequency string for a datetime index (its ``freq``, else the
+        inferred one, else the greatest common divisor of its differences).
+        None where a one-row datetime index without ``freq`` cannot tell.
+
+    index_gaps_ : ndarray of shape (n_gaps,) of int64
+        Positions of the fitted rows that follow a gap in time (missing time
+        steps before them). Empty without a time index.
 
     See Also
     --------
@@ -50,22 +88,54 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Which history :meth:`transform` uses is decided by the data itself:
+    With ``history="auto"``, after ``fit(s[:10])`` with ``window_size=3``:
 
-    - ``X`` equal to the fitted series (same length and, after conversion to
-      float32, the same values) is the fitted series again and is padded at
-      its start, so ``fit(X).transform(X)`` equals ``fit_transform(X)``.
-      Equality is checked on a hash of the data, never on object identity,
-      so the copies made by steps before this one in a pipeline count.
-    - Any other ``X`` is the continuation of the fitted series: its first
-      windows take their missing rows from `tail_`. A
-      :class:`~sklearn.model_selection.TimeSeriesSplit` test fold or a
-      chronological test set therefore gets complete windows.
+    ========================  =================  ==========================
+    ``transform(X)``          first window       the earlier rows come from
+    ========================  =================  ==========================
+    ``s[10:]``                ``[8, 9, 10]``     the fitted end (continued)
+    ``s`` or ``s[:10]``       ``[0, 0, 0]``      padding: the series start
+    ``s[7:10]`` (pandas)      ``[5, 6, 7]``      the fitted rows before it
+    ``s[13:]`` (pandas)       ``[13, 13, 13]``   padding after the gap
+    ========================  =================  ==========================
 
-    A next chunk identical in length and values to the fitted series (for
-    example a purely periodic synthetic signal) is thus read as the fitted
-    series. A series shorter than `window_size` is accepted: its windows are
-    padded.
+    **pandas input** whose index is a :class:`~pandas.DatetimeIndex`, a
+    :class:`~pandas.PeriodIndex` or an integer index (such as a
+    :class:`~pandas.RangeIndex`), in both :meth:`fit` and :meth:`transform`,
+    is placed by that index. Rows inside the fitted range take their history
+    from the fitted rows before them (a slice, a fold inside the training
+    period); `X` that starts one step after the fitted end continues it. One
+    step is the index's frequency (a datetime index without one: the
+    inferred frequency, else the greatest common divisor of its
+    differences; an integer index: that of its differences). Where time
+    steps are missing, before `X`, inside `X` or in the fitted series (a
+    :class:`~sklearn.model_selection.TimeSeriesSplit` with ``gap``, missing
+    days of a daily index), the windows after the gap are padded as at a
+    series start and never reach across it, and one :class:`UserWarning`
+    names the gap. Data before the fitted start is padded at its start, as a
+    series start. A repeated or decreasing index raises ``ValueError``, as
+    do time indexes that cannot be compared (timezone-aware and naive
+    datetimes, a datetime and a period index, periods of another frequency).
+    Monthly or other calendar data with missing periods is best given a
+    :class:`~pandas.PeriodIndex`: without a frequency a datetime index can
+    only find its step from the differences between its dates.
+
+    **Arrays** (and pandas input whose index is of another kind: floats,
+    strings, or an integer index against a datetime one) carry no time. `X`
+    that begins with the fitted series (the fitted series itself, or train
+    and test together) is padded at its start, exactly as
+    :meth:`fit_transform`; any other `X` continues the fitted series (a
+    chronological test set, a ``TimeSeriesSplit`` test fold without gap).
+    An array cannot show a slice of the training period or a gap: use pandas
+    input for those. Two default indexes (``0, 1, 2, ...``, what a frame
+    built from an array gets, for example from a pipeline step with
+    ``set_output(transform="pandas")`` given an array) place `X` at the
+    fitted start only if it agrees with the fitted series on their common
+    first rows; otherwise `X` continues the fitted series, as an array does.
+
+    Placing `X` costs O(len(X)): a binary search in `index_` per run of
+    consecutive time steps, or a comparison of at most len(X) rows with
+    `series_`, never a pass over the whole fitted series.
 
     Windows depend on row order by design: split with
     :class:`~sklearn.model_selection.TimeSeriesSplit`, never a shuffled
@@ -74,13 +144,16 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     The output is a read-only strided view of shape
     ``(n_samples, window_size, n_features)`` over one float32 buffer of
     ``window_size - 1 + n_samples`` rows, so windowing takes about the memory
-    of the series, not ``window_size`` times it. Copy it (``np.array(Xt)``)
-    before writing to it. 1D input is read as one feature, in :meth:`fit`
-    and, once fitted on one feature, in :meth:`transform`.
+    of the series, not ``window_size`` times it. Only `X` that skips time
+    steps, whose windows on both sides of a gap cannot share one buffer, is
+    windowed into a copy. Copy the output (``np.array(Xt)``) before writing
+    to it. 1D input is read as one feature, in :meth:`fit` and, once fitted
+    on one feature, in :meth:`transform`.
 
     Examples
     --------
     >>> import numpy as np
+    >>> import pandas as pd
     >>> from sklstm import SlidingWindowTransformer
     >>> series = np.arange(12.0).reshape(6, 2)
     >>> window = SlidingWindowTransformer(window_size=3)
@@ -90,20 +163,31 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     array([0., 0., 0.], dtype=float32)
     >>> window.transform(np.array([[12.0, 13.0]]))[0, :, 0]
     array([ 8., 10., 12.], dtype=float32)
+
+    A pandas index places a slice of the training period:
+
+    >>> s = pd.Series(np.arange(20.0), name="load")
+    >>> window = SlidingWindowTransformer(window_size=3).fit(s[:10])
+    >>> window.transform(s[7:10])[:, :, 0]
+    array([[5., 6., 7.],
+           [6., 7., 8.],
+           [7., 8., 9.]], dtype=float32)
     """
 
     _parameter_constraints = {
         "window_size": [Interval(Integral, 1, None, closed="left")],
         "padding": [StrOptions({"edge", "zero"})],
+        "history": [StrOptions({"auto", "none"})],
     }
 
-    def __init__(self, window_size=10, *, padding="edge"):
+    def __init__(self, window_size=10, *, padding="edge", history="auto"):
         self.window_size = window_size
         self.padding = padding
+        self.history = history
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Remember the end of the series that later data continues.
+        """Remember the series, and where it is in time, for later data.
 
         Parameters
         ----------
@@ -118,12 +202,12 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        self._fit_buffer(X)
+        self._fit_buffer(X, n_history=0)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
-        """Fit, then window `X` with padding at its start.
+        """Fit, then window `X`, padded at its start and after any gap.
 
         Parameters
         ----------
@@ -136,12 +220,18 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         Xt : ndarray of shape (n_timesteps, window_size, n_features)
-            Read-only float32 view; row ``i`` is the window ending at row ``i``.
+            Read-only float32 windows; row ``i`` is the window ending at row
+            ``i``.
         """
-        return _windows(self._fit_buffer(X), self.window_size)
+        buffer = self._fit_buffer(X, n_history=self.window_size - 1)
+        if self.index_step_ is None:
+            return self._assemble(buffer, [(0, self.series_[:0])], [])
+        starts = np.r_[0, self.index_gaps_]
+        runs = self._place_by_index(self.series_, self.index_, starts)
+        return self._assemble(buffer, *runs)
 
     def transform(self, X):
-        """Window `X`, continuing the fitted series unless `X` is that series.
+        """Window `X`, taking earlier rows from where `X` is in time.
 
         Parameters
         ----------
@@ -151,18 +241,65 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         Xt : ndarray of shape (n_timesteps, window_size, n_features)
-            Read-only float32 view; row ``i`` is the window ending at row ``i``.
+            Read-only float32 windows; row ``i`` is the window ending at row
+            ``i``.
         """
         check_is_fitted(self)
-        n_history = self.tail_.shape[0]
-        buffer = self._buffer(X, n_history, reset=False)
-        n_timesteps, digest = self._fit_key
-        series = buffer[n_history:]
-        if len(series) == n_timesteps and _digest(series) == digest:
-            self._pad_start(buffer, n_history)
-        else:
-            buffer[:n_history] = self.tail_
-        return _windows(buffer, n_history + 1)
+        self._validate_params()
+        buffer = self._buffer(X, self.window_size - 1, reset=False)
+        values = buffer[self.window_size - 1 :]
+        if self.history == "none":
+            return self._assemble(buffer, [(0, self.series_[:0])], [])
+        keys = self._placing_keys(X, values)
+        if keys is None:
+            return self._assemble(buffer, *self._place_array(values))
+        return self._assemble(buffer, *self._place_by_index(values, keys))
+
+    def set_output(self, *, transform=None):
+        """Accept a pipeline's output container; the windows stay an ndarray.
+
+        :meth:`Pipeline.set_output <sklearn.pipeline.Pipeline.set_output>`
+        sets every step. Steps before this one then output pandas, whose
+        index places their rows in time; the windows themselves are 3D and
+        remain a NumPy array whatever is set.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"}, default=None
+            Output container requested for :meth:`transform` and
+            :meth:`fit_transform`; accepted and validated, without effect.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        if transform not in _OUTPUTS:
+            raise ValueError(
+                f"transform must be one of {list(_OUTPUTS)}, got {transform!r}"
+            )
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the features axis, the last axis of the windows.
+
+        The windows are 3D, ``(n_samples, window_size, n_features)``, with
+        the input's features along their last axis: its names are the input
+        feature names, unchanged.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; None means `feature_names_in_`, else
+            ``["x0", "x1", ...]``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of shape (n_features,), dtype=object
+            Names of ``Xt[:, :, j]``.
+        """
+        check_is_fitted(self, "n_features_in_")
+        return _check_feature_names_in(self, input_features)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -171,15 +308,19 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
-    def _fit_buffer(self, X) -> np.ndarray:
+    def _fit_buffer(self, X, n_history: int) -> np.ndarray:
         """Validate `X`, learn the fitted state and return its padded buffer."""
-        n_history = self.window_size - 1
         buffer = self._buffer(X, n_history, reset=True)
-        series = buffer[n_history:]
-        self._pad_start(buffer, n_history)
-        # buffer[len(series):] is the last n_history rows, even when empty.
-        self.tail_ = buffer[len(series) :].copy()
-        self._fit_key = (len(series), _digest(series))
+        placed = None if self.history == "none" else _time_index(X)
+        dtype, keys = (None, None) if placed is None else placed
+        self.series_ = buffer[n_history:]
+        self.index_, self.index_dtype_ = keys, dtype
+        self.index_step_ = None if keys is None else _time_step(X, keys, dtype)
+        if self.index_step_ is None:
+            self.index_gaps_ = np.zeros(0, dtype=np.int64)
+        else:
+            follows = keys[1:] == self._next_keys(keys[:-1])
+            self.index_gaps_ = np.flatnonzero(~follows) + 1
         return buffer
 
     def _buffer(self, X, n_history: int, reset: bool) -> np.ndarray:
@@ -201,8 +342,248 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         buffer[n_history:] = X
         return buffer
 
-    def _pad_start(self, buffer: np.ndarray, n_history: int) -> None:
-        buffer[:n_history] = buffer[n_history] if self.padding == "edge" else 0
+    def _placing_keys(self, X, values):
+        """`X`'s index as keys on the fitted time axis, or None: place as array."""
+        if self.index_step_ is None:
+            return None
+        placed = _time_index(X)
+        if placed is None:
+            return None
+        dtype, keys = placed
+        fitted_kind, kind = _index_kind(self.index_dtype_), _index_kind(dtype)
+        if "integer" in (fitted_kind, kind) and fitted_kind != kind:
+            return None
+        if fitted_kind != kind or (kind == "period" and dtype != self.index_dtype_):
+            raise ValueError(
+                f"X has an index of dtype {dtype}, which cannot be placed on the "
+                f"fitted index of dtype {self.index_dtype_}: convert it (for "
+                "example with to_period() or to_timestamp()) or pass "
+                "history='none'"
+            )
+        if kind == "datetime" and ("," in dtype) != ("," in self.index_dtype_):
+            raise ValueError(
+                f"X has an index of dtype {dtype} and the fitted index is "
+                f"{self.index_dtype_}: both need a timezone, or neither"
+            )
+        if kind == "integer" and _is_default(keys) and _is_default(self.index_):
+            common = min(len(values), len(self.series_))
+            if not np.array_equal(values[:common], self.series_[:common]):
+                return None
+        return keys
+
+    def _place_array(self, values):
+        """The prefix rule: `X` begins with the fitted series, or continues it."""
+        n_fitted, n_history = len(self.series_), self.window_size - 1
+        if len(values) >= n_fitted and _starts_with(values, self.series_):
+            return [(0, self.series_[:0])], []
+        low = max(n_fitted - n_history, self._run_start(n_fitted))
+        if low > max(n_fitted - n_history, 0):  # a gap in the fitted series
+            return [(0, self.series_[low:])], [(self.index_[low - 1], self.index_[low])]
+        return [(0, self.series_[low:])], []
+
+    def _place_by_index(self, values, keys, starts=None):
+        """Cut `X` into runs of consecutive time steps; find each one's history.
+
+        Returns ``[(first row of the run, rows before it)]`` and the gaps, as
+        ``(key before, key after)``, where a history is padded.
+        """
+        if starts is None:
+            follows = keys[1:] == self._next_keys(keys[:-1])
+            starts = np.r_[0, np.flatnonzero(~follows) + 1]
+        runs, earliest_keys, gaps = [], [], []
+        for start in starts:
+            rows, earliest = self._history(values, keys, starts, runs, earliest_keys)
+            runs.append((start, rows))
+            earliest_keys.append(earliest)
+            known = [
+                labels[found - 1]
+                for labels in (keys, self.index_)
+                if (found := np.searchsorted(labels, earliest)) > 0
+            ]
+            if len(rows) < self.window_size - 1 and known:
+                gaps.append((max(known), earliest))
+        return runs, gaps
+
+    def _history(self, values, keys, starts, runs, earliest_keys):
+        """The rows that precede the next run of `X` in time, and the first key.
+
+        Walks back from the run's first row, one stretch of consecutive time
+        steps at a time, through `X`'s earlier runs (their rows, then their
+        histories) and the fitted series, until ``window_size - 1`` rows are
+        found or a time step is missing.
+        """
+        need = self.window_size - 1
+        pieces, earliest = [], keys[starts[len(runs)]]
+        while need:
+            row = np.searchsorted(keys, earliest) - 1
+            if row >= 0 and self._follows(keys[row], earliest):
+                run = np.searchsorted(starts, row, side="right") - 1
+                low = max(starts[run], row + 1 - need)
+                pieces.append(values[low : row + 1])
+                need -= row + 1 - low
+                earliest = keys[low]
+                if need and low == starts[run]:  # that run's own history
+                    pieces.append(runs[run][1][-need:])
+                    need -= len(pieces[-1])
+                    earliest = earliest_keys[run]
+                    break
+                continue
+            position = np.searchsorted(self.index_, earliest) - 1
+            if position >= 0 and self._follows(self.index_[position], earliest):
+                low = max(position + 1 - need, self._run_start(position + 1))
+                pieces.append(self.series_[low : position + 1])
+                need -= position + 1 - low
+                earliest = self.index_[low]
+                continue
+            break
+        rows = np.concatenate(pieces[::-1]) if pieces else self.series_[:0]
+        return rows, earliest
+
+    def _follows(self, key, later) -> bool:
+        """Whether `later` is one time step after `key`."""
+        return self._next_keys(np.array([key]))[0] == later
+
+    def _run_start(self, stop: int) -> int:
+        """First position of the fitted run of consecutive steps before `stop`."""
+        after = np.searchsorted(self.index_gaps_, stop - 1, side="right")
+        return int(self.index_gaps_[after - 1]) if after else 0
+
+    def _assemble(self, buffer: np.ndarray, runs, gaps) -> np.ndarray:
+        """Fill each run's history and return the windows of the runs."""
+        n_history = self.window_size - 1
+        if gaps and n_history:
+            self._warn_gaps(gaps)
+        values = buffer[n_history:]
+        if len(runs) == 1:
+            self._fill(buffer[:n_history], runs[0][1], values[0])
+            return _windows(buffer, self.window_size)
+        ends = [start for start, _ in runs[1:]] + [len(values)]
+        pieces = []
+        for (start, rows), end in zip(runs, ends, strict=True):
+            piece = np.empty((n_history + end - start, values.shape[1]), np.float32)
+            piece[n_history:] = values[start:end]
+            self._fill(piece[:n_history], rows, values[start])
+            pieces.append(_windows(piece, self.window_size))
+        windows = np.concatenate(pieces)
+        windows.flags.writeable = False
+        return windows
+
+    def _fill(self, head: np.ndarray, rows: np.ndarray, first: np.ndarray) -> None:
+        """Write `rows` at the end of `head` and pad before them."""
+        n_pad = len(head) - len(rows)
+        head[n_pad:] = rows
+        earliest = rows[0] if len(rows) else first
+        head[:n_pad] = earliest if self.padding == "edge" else 0
+
+    def _next_keys(self, keys: np.ndarray) -> np.ndarray:
+        """The keys one time step after `keys`."""
+        if not isinstance(self.index_step_, str):
+            return keys + self.index_step_
+        dates = pd.DatetimeIndex(keys.view("datetime64[ns]"))
+        timezone = getattr(pd.api.types.pandas_dtype(self.index_dtype_), "tz", None)
+        if timezone is not None:
+            dates = dates.tz_localize("UTC").tz_convert(timezone)
+        # Calendar arithmetic: a day or a month in local time, DST included.
+        return (dates + to_offset(self.index_step_)).as_unit("ns").asi8
+
+    def _warn_gaps(self, gaps) -> None:
+        before, after = (self._label(key) for key in gaps[0])
+        others = len(dict.fromkeys(gaps)) - 1
+        warnings.warn(
+            f"X skips time steps between {before} and {after}"
+            + (f" (and {others} more gap(s))" if others else "")
+            + f", one step being {self.index_step_}: the windows after a gap "
+            "are padded as at the start of a series and hold no row from "
+            "before it",
+            UserWarning,
+            stacklevel=4,
+        )
+
+    def _label(self, key) -> str:
+        """`key` of `index_` as the label it was, for messages."""
+        dtype = pd.api.types.pandas_dtype(self.index_dtype_)
+        if isinstance(dtype, pd.PeriodDtype):
+            return str(pd.Period(ordinal=int(key), freq=dtype.freq))
+        if _index_kind(self.index_dtype_) == "datetime":
+            stamp = pd.Timestamp(int(key), unit="ns", tz="UTC")
+            return str(stamp.tz_convert(getattr(dtype, "tz", None)))
+        return str(key)
+
+
+def _time_index(X):
+    """The dtype name and int64 keys of `X`'s time index, or None.
+
+    Only a DatetimeIndex, a PeriodIndex or an integer index tells time.
+    """
+    index = getattr(X, "index", None)
+    if isinstance(index, pd.DatetimeIndex):
+        index = index.as_unit("ns")
+    elif not (
+        isinstance(index, pd.PeriodIndex)
+        or (isinstance(index, pd.Index) and pd.api.types.is_integer_dtype(index))
+    ):
+        return None
+    if index.hasnans:
+        raise ValueError("the index of X has missing labels (NaT); drop those rows")
+    keys = index.asi8 if hasattr(index, "asi8") else index.to_numpy(np.int64)
+    steps = np.diff(keys)
+    if (steps <= 0).any():
+        row = int(np.argmax(steps <= 0)) + 1
+        raise ValueError(
+            "the index of X must increase without repeats to place its rows in "
+            f"time, but row {row} ({index[row]}) follows {index[row - 1]}: sort "
+            "X by time and drop repeated labels, or pass history='none'"
+        )
+    return str(index.dtype), np.asarray(keys, dtype=np.int64)
+
+
+def _time_step(X, keys: np.ndarray, dtype: str):
+    """One time step of the index of `X`, as `index_step_` describes."""
+    kind = _index_kind(dtype)
+    if kind == "period":
+        return pd.api.types.pandas_dtype(dtype).freq.n
+    if kind == "integer":
+        return int(np.gcd.reduce(np.diff(keys))) if len(keys) > 1 else 1
+    if X.index.freq is not None:
+        return X.index.freq.freqstr
+    if len(keys) > 2:
+        with warnings.catch_warnings():
+            # pandas 3 warns that infer_freq will return an offset; to_offset
+            # reads both.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            inferred = pd.infer_freq(X.index)
+        if inferred is not None:
+            return to_offset(inferred).freqstr
+    if len(keys) > 1:
+        # Local wall-clock times, so that days stay days across DST changes.
+        wall = X.index.tz_localize(None).as_unit("ns").asi8
+        step = pd.Timedelta(int(np.gcd.reduce(np.diff(wall))), unit="ns")
+        days = step // pd.Timedelta(days=1)
+        return (
+            f"{days}D" if step == pd.Timedelta(days=days) else to_offset(step).freqstr
+        )
+    return None
+
+
+def _index_kind(dtype: str) -> str:
+    if dtype.startswith("period"):
+        return "period"
+    return "datetime" if dtype.startswith("datetime") else "integer"
+
+
+def _is_default(keys: np.ndarray) -> bool:
+    """Whether increasing `keys` are 0, 1, 2, ..., a frame's default index."""
+    return keys[0] == 0 and keys[-1] == len(keys) - 1
+
+
+def _starts_with(values: np.ndarray, series: np.ndarray) -> bool:
+    """Whether `values` begins with the rows of `series`, in O(len(series))."""
+    n_rows = len(series)
+    return (
+        np.array_equal(values[n_rows - 1], series[-1])
+        and np.array_equal(values[0], series[0])
+        and np.array_equal(values[:n_rows], series)
+    )
 
 
 def make_windows(series, window_size, horizon=1, target=None):
@@ -301,11 +682,6 @@ def series_2d(series, dtype):
 def _windows(buffer: np.ndarray, window_size: int) -> np.ndarray:
     """Read-only view of shape (n_rows - window_size + 1, window_size, f)."""
     return sliding_window_view(buffer, window_size, axis=0).transpose(0, 2, 1)
-
-
-def _digest(series: np.ndarray) -> bytes:
-    """Fingerprint of a C-contiguous array, to recognise the fitted series."""
-    return hashlib.blake2b(series, digest_size=16).digest()
 
 
 def _target_indices(target, columns, n_features: int) -> list[int]:

@@ -113,7 +113,7 @@ def test_transform_continues_the_fitted_series(data, window_size, padding):
     Xt = windows.transform(future)
 
     past_rows, future_rows = as_float32(past), as_float32(future)
-    if np.array_equal(past_rows, future_rows):  # the fitted series again
+    if np.array_equal(past_rows, future_rows[: len(past_rows)]):  # begins with it
         expected = padded_loop(future_rows, window_size, padding)
     else:
         seen = padded_loop(past_rows, window_size, padding)[-1]
