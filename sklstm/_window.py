@@ -559,9 +559,8 @@ def _time_step(X, keys: np.ndarray, dtype: str):
         wall = X.index.tz_localize(None).as_unit("ns").asi8
         step = pd.Timedelta(int(np.gcd.reduce(np.diff(wall))), unit="ns")
         days = step // pd.Timedelta(days=1)
-        return (
-            f"{days}D" if step == pd.Timedelta(days=days) else to_offset(step).freqstr
-        )
+        whole_days = step == pd.Timedelta(days=days)
+        return to_offset(f"{days}D" if whole_days else step).freqstr
     return None
 
 

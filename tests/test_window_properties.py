@@ -1,4 +1,6 @@
-"""Windows equal a naive Python loop for any series layout, dtype or size."""
+"""Windows equal a plain Python loop over the true series, whatever the input."""
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -103,11 +105,13 @@ def test_transformer_windows_equal_a_loop(values, window_size, padding):
     window_size=st.integers(1, 30),
     padding=st.sampled_from(["edge", "zero"]),
 )
-def test_transform_continues_the_fitted_series(data, window_size, padding):
+def test_array_begins_with_the_fitted_series_or_continues_it(
+    data, window_size, padding
+):
     past = data.draw(series())
     n_features = past.shape[1]
     future = np.asarray(data.draw(series()))[:, :1].repeat(n_features, axis=1)
-    if isinstance(past, pd.DataFrame):
+    if isinstance(past, pd.DataFrame):  # a default index: the array rule
         future = pd.DataFrame(future, columns=past.columns)
     windows = SlidingWindowTransformer(window_size, padding=padding).fit(past)
     Xt = windows.transform(future)
@@ -119,3 +123,54 @@ def test_transform_continues_the_fitted_series(data, window_size, padding):
         seen = padded_loop(past_rows, window_size, padding)[-1]
         expected = padded_loop(future_rows, window_size, padding, seen[1:])
     assert_array_equal(Xt, expected)
+
+
+INDEXES = {
+    "integers": pd.RangeIndex(100, 160),
+    "days": pd.date_range("2024-03-01", periods=60, freq="D", tz="Europe/Paris"),
+    "months": pd.period_range("2020-01", periods=60, freq="M"),
+    "hours": pd.date_range("2024-01-01", periods=60, freq="h"),
+}
+
+
+@st.composite
+def stretch(draw, keep_first_two=False):
+    """Rows of a 60-step series: a range, with some rows dropped (gaps)."""
+    start = draw(st.integers(0, 57))
+    stop = draw(st.integers(start + 2, 60))
+    dropped = draw(st.sets(st.integers(start, stop - 1)))
+    if keep_first_two:
+        dropped -= {start, start + 1}
+    return [row for row in range(start, stop) if row not in dropped] or [start]
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    fitted=stretch(keep_first_two=True),  # so that the fit sees one time step
+    later=stretch(),
+    kind=st.sampled_from(sorted(INDEXES)),
+    window_size=st.integers(1, 12),
+    padding=st.sampled_from(["edge", "zero"]),
+)
+def test_frames_get_the_windows_of_the_true_series(
+    fitted, later, kind, window_size, padding
+):
+    truth = np.random.default_rng(0).normal(size=(60, 2))
+    index = INDEXES[kind]
+    windows = SlidingWindowTransformer(window_size, padding=padding)
+    windows.fit(pd.DataFrame(truth[fitted], index=index[fitted]))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        Xt = windows.transform(pd.DataFrame(truth[later], index=index[later]))
+
+    known = set(fitted) | set(later)
+    expected, padded_after_gap = [], False
+    for row in later:  # the rows that truly precede each one, back to a gap
+        held = [row]
+        while len(held) < window_size and held[0] - 1 in known:
+            held.insert(0, held[0] - 1)
+        first = truth[held[0]] if padding == "edge" else np.zeros(2)
+        expected.append([first] * (window_size - len(held)) + list(truth[held]))
+        padded_after_gap |= len(held) < window_size and held[0] > min(known)
+    assert_array_equal(Xt, np.array(expected, dtype=np.float32))
+    assert len(record) == padded_after_gap
