@@ -3,23 +3,29 @@
 A model file is a zip archive of three kinds of members:
 
 - ``sklstm.json``: the format version, the versions that wrote it, and the
-  estimator as a tree of plain data: every object is a class name from an
-  allowed package (scikit-learn, scikeras, sklstm) and its attributes;
+  estimator as a tree of plain data: every estimator is a class name from an
+  allowed package (scikit-learn, scikeras, sklstm) with its constructor
+  parameters and fitted attributes;
 - ``arrays.npz``: the NumPy arrays of that tree, stored without pickle;
 - ``networks/<i>.keras``: each Keras network in Keras's native format.
 
 Loading never unpickles and never runs code from the file: classes are looked
-up by name in the allowed packages only, arrays are read with
+up by name in the allowed packages only, an estimator gets only its
+constructor parameters and fitted attributes (never a name its class defines,
+such as a method), functions only by their Keras names, arrays are read with
 ``allow_pickle=False``, and the networks are loaded in Keras's safe mode, which
 refuses ``Lambda`` layers and anything not registered with Keras.
 """
 
 import importlib
+import inspect
 import io
 import json
+import re
 import tempfile
 import warnings
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import keras
@@ -27,19 +33,62 @@ import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator
 
+from sklstm._version import __version__
+
 FORMAT = "sklstm-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _INDEX = "sklstm.json"
 _ARRAYS = "arrays.npz"
 _NETWORKS = "networks"
 # Packages whose estimator classes a file may name. Classes are imported by
 # name and filled with data: none of them runs code taken from a file.
 _ALLOWED_PACKAGES = ("sklearn", "scikeras", "sklstm")
+# Besides its constructor parameters and its public fitted attributes (names
+# ending in "_"), an estimator gets from a file only these private attributes
+# of its class or a base class, which a fitted estimator needs. A fitted sklstm
+# estimator must have all of its own.
+_PRIVATE_ATTRIBUTES = {
+    "LSTMMixin": ("_seed", "_x_ndim", "_network_params"),
+    "LSTMRegressor": ("_y_ndim",),
+    "_SetOutputMixin": ("_sklearn_output_config",),
+    "TransformedTargetRegressor": ("_training_dim",),
+    "ColumnTransformer": ("_columns", "_remainder", "_transformer_to_input_indices"),
+    "OneHotEncoder": (
+        "_infrequent_enabled",
+        "_drop_idx_after_grouping",
+        "_n_features_outs",
+    ),
+    "PCA": ("_fit_svd_solver",),
+    "PolynomialFeatures": ("_min_degree", "_max_degree", "_n_out_full"),
+    "PowerTransformer": ("_scaler",),
+    "SimpleImputer": ("_fit_dtype", "_fill_dtype"),
+}
 # Attributes a fit rebuilds and a loaded estimator does without: scikeras
 # keeps the callbacks of the last fit and predict in them.
 _TRANSIENT = ("_fit_callbacks", "_predict_callbacks")
+# Parameters naming a place on the machine that saved (a cache directory):
+# files store None, and a file that sets one is refused.
+_LOCAL_PARAMETERS = ("memory",)
+# Keras modules whose functions (activations, losses, metrics) and classes
+# (optimizers) a file may name, and which objects with a config it may hold.
+_KERAS_FUNCTIONS = {
+    "activations": keras.activations,
+    "losses": keras.losses,
+    "metrics": keras.metrics,
+}
+_KERAS_HELPERS = ("get", "serialize", "deserialize")
+_KERAS_OBJECTS = {
+    "keras.optimizers": keras.optimizers.Optimizer,
+    "keras.losses": keras.losses.Loss,
+    "keras.metrics": keras.metrics.Metric,
+}
 # Plain values stored as they are in JSON.
 _PLAIN = (bool, int, float, str, type(None))
+# Deeper than any estimator (a search around a pipeline around a pipeline)
+# and far below Python's recursion limit.
+_MAX_DEPTH = 64
+_NONE = inspect.Parameter.empty
+_DTYPE = re.compile(r"[<>|=]?[a-zA-Z]\d*(\[\w+\])?")
 
 
 class ModelFileError(ValueError):
@@ -61,8 +110,13 @@ def save(estimator, path):
         or any composition of them with scikit-learn estimators
         (``Pipeline``, ``TransformedTargetRegressor``, scalers, ...), fitted
         or not. Its hyperparameters and fitted attributes must be data:
-        numbers, strings, arrays, lists, dicts, estimators, Keras networks
-        and Keras objects with a config (optimizers, losses, metrics).
+        numbers, strings, arrays, lists, dicts, estimators, Keras networks,
+        Keras optimizers, losses and metrics (objects, or an optimizer class),
+        and Keras's own activation, loss and metric functions
+        (``keras.activations.relu``, ``keras.losses.huber``), which are stored
+        by name. A cache directory (``Pipeline(memory=...)``) is a place on
+        this machine and is not saved: the loaded pipeline has
+        ``memory=None``.
     path : str or path-like
         Where to write the file; it is overwritten. ``.sklstm`` is a good
         suffix.
@@ -71,8 +125,9 @@ def save(estimator, path):
     ------
     TypeError
         If some attribute holds something other than data, such as a
-        function, a Keras callback or a ``numpy.random.RandomState``. The
-        message names the attribute.
+        function that is not Keras's own, a Keras callback or a
+        ``numpy.random.RandomState``, or if an estimator holds a private
+        attribute that sklstm does not know. The message names the attribute.
 
     See Also
     --------
@@ -127,10 +182,13 @@ def load(path):
     ------
     ModelFileError
         A subclass of ``ValueError``: the file is not an sklstm model file, is
-        damaged, or carries code: a class outside scikit-learn, scikeras and
-        sklstm, a pickled array, a member path outside the archive, or a Keras
-        network that safe mode refuses (a ``Lambda`` layer, an unregistered
-        custom object).
+        damaged, or carries more than data: a class outside scikit-learn,
+        scikeras and sklstm, an attribute that is neither a constructor
+        parameter nor a fitted attribute of its estimator (such as one named
+        like a method), a function that is not Keras's own, a cache directory,
+        a pickled array, a member path outside the archive, or a Keras network
+        that safe mode refuses (a ``Lambda`` layer, an unregistered custom
+        object).
 
     See Also
     --------
@@ -143,19 +201,14 @@ def load(path):
             f"{path} is not an sklstm model file (not a zip archive)"
         ) from None
     with archive:
-        names = archive.namelist()
-        _check_members(names, path)
+        _check_members(archive.namelist(), path)
         index = _read_index(archive, path)
-        _warn_if_versions_differ(index.get("versions") or {}, path)
         arrays = _read_arrays(archive, path)
-        networks = [
-            _load_network(archive, name, path)
-            for name in sorted(
-                (n for n in names if n.startswith(f"{_NETWORKS}/")),
-                key=lambda n: int(PurePosixPath(n).stem),
-            )
-        ]
-    return _Reader(arrays, networks, path).decode(index["estimator"])
+        reader = _Reader(archive, arrays, path)
+        estimator = reader.decode(index["estimator"], "estimator")
+    if not isinstance(estimator, BaseEstimator):
+        raise ModelFileError(f"{path} holds no estimator")
+    return estimator
 
 
 class _Writer:
@@ -185,7 +238,7 @@ class _Writer:
         if isinstance(value, np.ndarray):
             return self._encode_array(value, where)
         if isinstance(value, np.generic):
-            return {"scalar": value.item(), "dtype": value.dtype.str}
+            return {"scalar": self._encode_array(np.asarray(value), where)["array"]}
         if isinstance(value, np.dtype):
             return {"dtype": value.str}
         if isinstance(value, type) and issubclass(value, np.generic):
@@ -195,15 +248,20 @@ class _Writer:
             return {"network": len(self.networks) - 1}
         if isinstance(value, BaseEstimator):
             return self._encode_estimator(value, where)
-        if _is_keras_object(value):
+        if isinstance(value, tuple(_KERAS_OBJECTS.values())):
             return {"keras": keras.saving.serialize_keras_object(value)}
+        if _keras_name(value, keras.optimizers) is not None:
+            return {"keras_class": ["optimizers", value.__name__]}
+        for module, functions in _KERAS_FUNCTIONS.items():
+            if _keras_name(value, functions) is not None:
+                return {"keras_function": [module, value.__name__]}
         raise TypeError(
             f"cannot save {where}: a {type(value).__module__}."
             f"{type(value).__qualname__} is not data. sklstm.save stores numbers, "
-            "strings, arrays, lists, dicts, estimators and Keras networks, "
-            "optimizers, losses and metrics; set this attribute to data "
-            "(e.g. callbacks=None, an int random_state) or use joblib for "
-            "trusted files"
+            "strings, arrays, lists, dicts, estimators, Keras networks, "
+            "optimizers, losses and metrics, and Keras's own activation, loss "
+            "and metric functions; set this attribute to data (e.g. "
+            "callbacks=None, an int random_state) or use joblib for trusted files"
         )
 
     def _encode_array(self, array, where):
@@ -227,91 +285,283 @@ class _Writer:
                 f"not from {', '.join(_ALLOWED_PACKAGES)}; sklstm.load only "
                 "creates classes from these packages"
             )
-        state = {
-            name: self.encode(value, f"{where}.{name}")
-            for name, value in vars(estimator).items()
-            if name not in _TRANSIENT
-        }
+        parameters = _parameter_names(cls)
+        state = {}
+        for name, value in vars(estimator).items():
+            if name in _TRANSIENT:
+                continue
+            if name in parameters and name in _LOCAL_PARAMETERS:
+                value = None
+            elif name not in parameters and not _is_attribute(cls, name):
+                raise TypeError(
+                    f"cannot save {where}.{name}: sklstm.save stores constructor "
+                    "parameters and fitted attributes, and does not know this "
+                    "private attribute; use joblib for trusted files"
+                )
+            state[name] = self.encode(value, f"{where}.{name}")
         return {"estimator": f"{cls.__module__}:{cls.__qualname__}", "state": state}
 
 
 class _Reader:
-    """Rebuild an object tree from the data that ``_Writer`` made."""
+    """Rebuild an object tree from the data that ``_Writer`` made in ``archive``.
 
-    def __init__(self, arrays, networks, path):
+    Every entry is checked before it is used, so that a damaged or crafted
+    file raises ``ModelFileError`` naming the entry, never another error.
+    """
+
+    def __init__(self, archive, arrays, path):
+        self.archive = archive
         self.arrays = arrays
-        self.networks = networks
         self.path = path
+        # Networks are loaded when the tree names them, after the entries
+        # before them have been checked.
+        self.networks = {}
+        # The estimator whose state is being read: Keras objects and
+        # functions belong to sklstm's estimators only.
+        self.owner = None
 
-    def decode(self, data):
+    def decode(self, data, where, depth=0):
+        if depth > _MAX_DEPTH:
+            raise self._error(where, f"nested deeper than {_MAX_DEPTH} levels")
         if isinstance(data, _PLAIN):
             return data
         if isinstance(data, list):
-            return [self.decode(item) for item in data]
-        if not isinstance(data, dict) or len(data) not in (1, 2):
-            raise self._error(f"unexpected entry {str(data)[:80]!r}")
-        kind = next(iter(data))
-        decoders = {
-            "tuple": lambda: tuple(self.decode(item) for item in data["tuple"]),
-            "dict": lambda: {self.decode(k): self.decode(v) for k, v in data["dict"]},
-            "bytes": lambda: bytes.fromhex(data["bytes"]),
-            "array": lambda: self.arrays[data["array"]],
-            "object_array": lambda: _object_array(data["object_array"], data["shape"]),
-            "scalar": lambda: np.dtype(data["dtype"]).type(data["scalar"]),
-            "dtype": lambda: np.dtype(data["dtype"]),
-            "numpy_type": lambda: np.dtype(data["numpy_type"]).type,
-            "network": lambda: self.networks[data["network"]],
-            "estimator": lambda: self._estimator(data["estimator"], data["state"]),
-            "keras": lambda: self._keras_object(data["keras"]),
-        }
-        if kind not in decoders:
-            raise self._error(f"unknown entry type {kind!r}")
+            return [
+                self.decode(item, f"{where}[{i}]", depth + 1)
+                for i, item in enumerate(data)
+            ]
+        kind = _ENTRY_KINDS.get(frozenset(data)) if isinstance(data, dict) else None
+        if kind is None:
+            raise self._error(where, f"unexpected entry {str(data)[:80]!r}")
         try:
-            return decoders[kind]()
-        except (KeyError, IndexError, TypeError, ValueError) as error:
-            if isinstance(error, ModelFileError):
-                raise
-            raise self._error(f"damaged {kind!r} entry ({error!r})") from None
+            return getattr(self, f"_{kind}")(data, where, depth + 1)
+        except ModelFileError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError) as error:
+            raise self._error(where, f"damaged {kind!r} entry ({error!r})") from None
 
-    def _estimator(self, name, state):
-        module, _, qualname = str(name).partition(":")
+    def _tuple(self, data, where, depth):
+        return tuple(self.decode(_as(list, data["tuple"]), where, depth))
+
+    def _dict(self, data, where, depth):
+        pairs = self.decode(_as(list, data["dict"]), where, depth)
+        if not all(isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+            raise ValueError("a dict is a list of [key, value] pairs")
+        return dict(pairs)
+
+    def _bytes(self, data, where, depth):
+        return bytes.fromhex(_as(str, data["bytes"]))
+
+    def _array(self, data, where, depth):
+        return self.arrays[_as(str, data["array"])]
+
+    def _scalar(self, data, where, depth):
+        array = self.arrays[_as(str, data["scalar"])]
+        if array.ndim != 0:
+            raise ValueError("a scalar is a 0-d array")
+        return array[()]
+
+    def _object_array(self, data, where, depth):
+        items, shape = _as(list, data["object_array"]), _as(list, data["shape"])
+        if not all(isinstance(item, _PLAIN) for item in items):
+            raise ValueError("object arrays hold numbers and strings only")
+        if not all(type(n) is int and 0 <= n <= len(items) for n in shape):
+            raise ValueError(f"shape {shape[:8]} does not fit {len(items)} items")
+        array = np.empty(len(items), dtype=object)
+        array[:] = items
+        return array.reshape(shape)
+
+    def _dtype(self, data, where, depth):
+        return _dtype(data["dtype"])
+
+    def _numpy_type(self, data, where, depth):
+        return _dtype(data["numpy_type"]).type
+
+    def _network(self, data, where, depth):
+        self._check_owner(where, "a Keras network")
+        index = _as(int, data["network"])
+        name = f"{_NETWORKS}/{index}.keras"
+        if name not in self.archive.namelist():
+            raise ValueError(f"no network {index} in the file")
+        if index not in self.networks:
+            self.networks[index] = _load_network(self.archive, name, self.path)
+        return self.networks[index]
+
+    def _keras(self, data, where, depth):
+        self._check_owner(where, "a Keras object")
+        config = _as(dict, data["keras"])
+        base = _KERAS_OBJECTS.get(config.get("module"))
+        if base is None:
+            raise self._error(
+                where, f"refusing Keras object from module {config.get('module')!r}"
+            )
+        try:
+            value = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        except Exception as error:  # noqa: BLE001
+            # Keras raises many kinds of errors on a config it cannot use;
+            # each means the same here: the entry is not a Keras object.
+            raise self._error(where, f"Keras refuses {config!r:.80}: {error}") from None
+        if not isinstance(value, base):
+            raise self._error(where, f"not a Keras {base.__name__}")
+        return value
+
+    def _keras_class(self, data, where, depth):
+        self._check_owner(where, "a Keras class")
+        return self._keras_name(data["keras_class"], {"optimizers": keras.optimizers})
+
+    def _keras_function(self, data, where, depth):
+        self._check_owner(where, "a function")
+        return self._keras_name(data["keras_function"], _KERAS_FUNCTIONS)
+
+    def _keras_name(self, entry, modules):
+        module, name = _as(list, entry)
+        value = getattr(modules[_as(str, module)], _as(str, name), None)
+        if _keras_name(value, modules[module]) != name:
+            raise ValueError(f"keras.{module}.{name} is not a Keras {module} name")
+        return value
+
+    def _estimator(self, data, where, depth):
+        cls = self._estimator_class(_as(str, data["estimator"]), where)
+        state = _as(dict, data["state"])
+        parameters = _parameter_names(cls)
+        for name in state:
+            if name not in parameters and not _is_attribute(cls, name):
+                raise self._error(
+                    where,
+                    f"refusing {name!r}: neither a constructor parameter nor a "
+                    f"fitted attribute of {cls.__name__}",
+                )
+        owner, self.owner = self.owner, cls
+        try:
+            values = {
+                name: self.decode(value, f"{where}.{name}", depth)
+                for name, value in state.items()
+            }
+        finally:
+            self.owner = owner
+        for name in _LOCAL_PARAMETERS:
+            if name in parameters and values.get(name) is not None:
+                raise self._error(
+                    where, f"refusing {name}={values[name]!r}: sklstm never saves it"
+                )
+        estimator = cls.__new__(cls)
+        estimator.__dict__.update(self._complete(cls, values, parameters, where))
+        try:
+            estimator._validate_params()
+        except (TypeError, ValueError) as error:
+            raise self._error(where, f"invalid parameters: {error}") from None
+        return estimator
+
+    def _estimator_class(self, name, where):
+        module, _, qualname = name.partition(":")
         if module.split(".")[0] not in _ALLOWED_PACKAGES:
             raise self._error(
+                where,
                 f"refusing class {name!r}: only classes from "
-                f"{', '.join(_ALLOWED_PACKAGES)} are loaded"
+                f"{', '.join(_ALLOWED_PACKAGES)} are loaded",
             )
         try:
             cls = getattr(importlib.import_module(module), qualname)
         except (ImportError, AttributeError):
-            raise self._error(f"unknown class {name!r}") from None
+            raise self._error(where, f"unknown class {name!r}") from None
         if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
-            raise self._error(f"refusing {name!r}: not an estimator class")
-        estimator = cls.__new__(cls)
-        estimator.__dict__.update(
-            {str(key): self.decode(value) for key, value in state.items()}
+            raise self._error(where, f"refusing {name!r}: not an estimator class")
+        return cls
+
+    def _complete(self, cls, values, parameters, where):
+        """Give the parameters a file does not name (newer than the file)
+        their defaults; refuse a file without a required parameter, or a
+        fitted sklstm estimator without the private attributes its fit sets."""
+        missing = [n for n, d in parameters.items() if n not in values and d is _NONE]
+        if any(map(_is_fitted, values)):
+            own = [c for c in cls.__mro__ if c.__module__.startswith("sklstm.")]
+            missing += sorted(n for n in _private_names(own) if n not in values)
+        if missing:
+            raise self._error(where, f"missing {', '.join(missing)}")
+        return {**{n: d for n, d in parameters.items() if d is not _NONE}, **values}
+
+    def _check_owner(self, where, what):
+        if self.owner is None or not self.owner.__module__.startswith("sklstm."):
+            raise self._error(where, f"refusing {what} outside an sklstm estimator")
+
+    def _error(self, where, message):
+        return ModelFileError(f"{self.path}: {where}: {message}")
+
+
+_ENTRY_KINDS = {
+    frozenset(keys): keys[0]
+    for keys in [
+        ("tuple",),
+        ("dict",),
+        ("bytes",),
+        ("array",),
+        ("scalar",),
+        ("object_array", "shape"),
+        ("dtype",),
+        ("numpy_type",),
+        ("network",),
+        ("keras",),
+        ("keras_class",),
+        ("keras_function",),
+        ("estimator", "state"),
+    ]
+}
+
+
+def _as(kind, value):
+    """Return ``value`` if it is a ``kind`` (``bool`` is no ``int``)."""
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"expected a {kind.__name__}, got {str(value)[:40]!r}")
+    return value
+
+
+def _dtype(text):
+    if not _DTYPE.fullmatch(_as(str, text)):
+        raise ValueError(f"{text[:40]!r} is not a NumPy dtype")
+    return np.dtype(text)
+
+
+def _keras_name(value, module):
+    """The name under which ``module`` exports ``value``, if it is a Keras
+    function or (in ``keras.optimizers``) an optimizer class."""
+    name = getattr(value, "__name__", None)
+    if not isinstance(name, str) or getattr(module, name, None) is not value:
+        return None
+    if module is keras.optimizers:
+        is_optimizer = isinstance(value, type) and issubclass(
+            value, keras.optimizers.Optimizer
         )
-        return estimator
-
-    def _keras_object(self, config):
-        module = config.get("module", "") if isinstance(config, dict) else ""
-        if not (module == "keras" or module.startswith("keras.")):
-            raise self._error(f"refusing Keras object from module {module!r}")
-        return keras.saving.deserialize_keras_object(config, safe_mode=True)
-
-    def _error(self, message):
-        return ModelFileError(f"{self.path}: {message}")
+        return name if is_optimizer else None
+    return name if inspect.isfunction(value) and name not in _KERAS_HELPERS else None
 
 
-def _object_array(items, shape):
-    if not all(isinstance(item, _PLAIN) for item in items):
-        raise ValueError("object arrays hold numbers and strings only")
-    array = np.empty(len(items), dtype=object)
-    array[:] = items
-    return array.reshape(shape)
+def _parameter_names(cls):
+    """The constructor parameters of ``cls`` and their defaults (``_NONE``
+    for none), as scikit-learn reads them."""
+    return {
+        p.name: p.default
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
 
 
-def _is_keras_object(value):
-    return type(value).__module__.startswith("keras.") and hasattr(value, "get_config")
+def _is_fitted(name):
+    return name.isidentifier() and name.endswith("_") and not name.startswith("_")
+
+
+def _private_names(classes):
+    return {
+        name
+        for cls in classes
+        for name in _PRIVATE_ATTRIBUTES.get(cls.__qualname__, ())
+    }
+
+
+def _is_attribute(cls, name):
+    """Whether a file may set ``name`` on a ``cls`` as a fitted attribute."""
+    known = _is_fitted(name) or name in _private_names(cls.__mro__)
+    # A name the class defines (a method, a property) is never data.
+    return known and not hasattr(cls, name)
 
 
 def _check_members(names, path):
@@ -335,24 +585,37 @@ def _check_members(names, path):
             raise ModelFileError(f"{path}: unexpected member {name!r}")
 
 
+def _read_member(archive, name, path):
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as e:
+        # RuntimeError: an encrypted member, or (NotImplementedError) an
+        # unknown compression method.
+        raise ModelFileError(f"{path}: {name} is damaged ({e})") from None
+
+
 def _read_index(archive, path):
     try:
-        index = json.loads(archive.read(_INDEX))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        index = json.loads(_read_member(archive, _INDEX, path))
+    except RecursionError:
+        raise ModelFileError(f"{path}: {_INDEX} is nested too deeply") from None
+    except ValueError as error:  # not JSON, not UTF-8, or a too long number
         raise ModelFileError(f"{path}: {_INDEX} is not valid JSON ({error})") from None
     if not isinstance(index, dict) or index.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not an sklstm model file")
     if index.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(
             f"{path} has format version {index.get('format_version')!r}; this "
-            f"sklstm reads version {FORMAT_VERSION}"
+            f"sklstm reads version {FORMAT_VERSION}: fit the model with this "
+            "sklstm and save it again"
         )
+    if "estimator" not in index or not isinstance(index.get("versions"), dict):
+        raise ModelFileError(f"{path}: {_INDEX} lacks the estimator or versions")
+    _warn_if_versions_differ(index["versions"], path)
     return index
 
 
 def _versions():
-    from sklstm import __version__
-
     return {
         "sklstm": __version__,
         "scikit-learn": sklearn.__version__,
@@ -371,30 +634,35 @@ def _warn_if_versions_differ(saved, path):
             f"{path} was saved with {', '.join(differ)}; it may load into an "
             "estimator that does not work as before",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
 def _read_arrays(archive, path):
+    content = io.BytesIO(_read_member(archive, _ARRAYS, path))
     try:
-        with np.load(io.BytesIO(archive.read(_ARRAYS)), allow_pickle=False) as npz:
+        with np.load(content, allow_pickle=False) as npz:
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise ModelFileError(f"{path}: {_ARRAYS} is not an .npz archive")
             return {key: npz[key] for key in npz.files}
     except ValueError as error:
+        if isinstance(error, ModelFileError):
+            raise
         raise ModelFileError(
             f"{path}: {_ARRAYS} holds pickled objects, which sklstm never "
             f"writes; refusing to load it ({error})"
         ) from None
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
         raise ModelFileError(f"{path}: {_ARRAYS} is damaged ({error})") from None
 
 
 def _load_network(archive, name, path):
-    content = archive.read(name)
+    content = _read_member(archive, name, path)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as network:
             config = json.loads(network.read("config.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise ModelFileError(f"{path}: {name} is damaged ({error})") from None
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, RecursionError) as e:
+        raise ModelFileError(f"{path}: {name} is damaged ({e!r:.200})") from None
     if "Lambda" in _class_names(config):
         raise ModelFileError(
             f"{path}: {name} contains a Lambda layer, which holds Python code; "
@@ -405,19 +673,24 @@ def _load_network(archive, name, path):
             file = Path(folder, "network.keras")
             file.write_bytes(content)
             return keras.saving.load_model(file, safe_mode=True)
-    except (ValueError, TypeError) as error:
+    except Exception as error:  # noqa: BLE001
+        # Keras raises many kinds of errors on a network it cannot use; each
+        # means the same here: the file does not hold a network safe mode loads.
         raise ModelFileError(
             f"{path}: Keras's safe mode refuses {name}: {error}"
         ) from None
 
 
 def _class_names(config):
-    """Every ``class_name`` in a Keras config, at any depth."""
-    if isinstance(config, dict):
-        names = {config["class_name"]} if "class_name" in config else set()
-        for value in config.values():
-            names |= _class_names(value)
-        return names
-    if isinstance(config, list):
-        return set().union(*map(_class_names, config)) if config else set()
-    return set()
+    """Every ``class_name`` in a Keras config, at any depth (without recursion,
+    so that deep nesting is no problem)."""
+    names, pending = set(), [config]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("class_name"), str):
+                names.add(value["class_name"])
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return names

@@ -10,6 +10,7 @@ import zipfile
 import joblib
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
@@ -121,6 +122,53 @@ def test_keras_objects_as_parameters_round_trip(tmp_path):
     assert_array_equal(loaded.predict(X), estimator.predict(X))
 
 
+def test_keras_functions_and_optimizer_class_round_trip(tmp_path):
+    estimator = tiny(
+        LSTMRegressor,
+        optimizer=keras.optimizers.SGD,
+        loss=keras.losses.huber,
+        activation=keras.activations.relu,
+        metrics=[keras.metrics.mean_absolute_error],
+    ).fit(X, Y)
+    sklstm.save(estimator, tmp_path / "functions.sklstm")
+    with zipfile.ZipFile(tmp_path / "functions.sklstm") as archive:
+        state = json.loads(archive.read("sklstm.json"))["estimator"]["state"]
+    # Stored by their Keras names, never as code.
+    assert state["loss"] == {"keras_function": ["losses", "huber"]}
+    assert state["optimizer"] == {"keras_class": ["optimizers", "SGD"]}
+    loaded = sklstm.load(tmp_path / "functions.sklstm")
+    assert loaded.optimizer is keras.optimizers.SGD
+    assert loaded.loss is keras.losses.huber
+    assert loaded.activation is keras.activations.relu
+    assert loaded.metrics == [keras.metrics.mean_absolute_error]
+    assert_array_equal(loaded.predict(X), estimator.predict(X))
+
+
+def test_parameters_newer_than_the_file_take_their_defaults(saved_regressor, tmp_path):
+    def forget_dropout(tree):
+        del tree["state"]["dropout"]
+
+    older = tampered_index(saved_regressor, tmp_path, forget_dropout)
+    assert sklstm.load(older).dropout == LSTMRegressor().dropout
+
+
+def test_cache_directory_is_not_saved(forecaster, tmp_path):
+    model = clone(forecaster).set_params(regressor__memory=str(tmp_path / "cache"))
+    sklstm.save(model, tmp_path / "cached.sklstm")
+    assert sklstm.load(tmp_path / "cached.sklstm").regressor.memory is None
+
+
+def test_window_placed_in_time_round_trip(tmp_path):
+    index = pd.date_range("2024-01-01", periods=40, freq="D")
+    frame = pd.DataFrame({"level": np.arange(40.0)}, index=index)
+    window = SlidingWindowTransformer(window_size=4).fit(frame[:30])
+    sklstm.save(window, tmp_path / "window.sklstm")
+    loaded = sklstm.load(tmp_path / "window.sklstm")
+    # A slice inside the fitted range, and the continuation after it.
+    for part in (frame[10:20], frame[30:]):
+        assert_array_equal(loaded.transform(part), window.transform(part))
+
+
 LOAD_IN_NEW_PROCESS = """
 import sys
 import numpy as np
@@ -162,13 +210,24 @@ def test_file_loads_on_another_backend_in_a_new_process(
             make_pipeline(FunctionTransformer(np.log1p), LSTMRegressor()),
             "func",
         ),
+        (LSTMRegressor(activation=lambda x: x), "activation"),
+        # keras.ops.relu is not the registered activation keras.activations.relu
+        (LSTMRegressor(activation=keras.ops.relu), "activation"),
+        (LSTMRegressor(optimizer=dict), "optimizer"),
     ],
-    ids=["callback", "RandomState", "function"],
+    ids=["callback", "RandomState", "function", "lambda", "ops-function", "class"],
 )
 def test_save_refuses_what_is_not_data(estimator, where, tmp_path):
     pattern = rf"cannot save .*{re.escape(where)}.* is not data"
     with pytest.raises(TypeError, match=pattern):
         sklstm.save(estimator, tmp_path / "refused.sklstm")
+
+
+def test_save_refuses_private_attributes_it_does_not_know(tmp_path):
+    scaler = MinMaxScaler().fit(SERIES)
+    scaler._cache = {"path": "/tmp"}
+    with pytest.raises(TypeError, match=r"cannot save MinMaxScaler\._cache"):
+        sklstm.save(scaler, tmp_path / "refused.sklstm")
 
 
 # -- what load refuses -----------------------------------------------------------
@@ -274,7 +333,7 @@ def test_load_refuses_unknown_entries(saved_regressor, tmp_path):
         tmp_path / "t.sklstm",
         replace={"sklstm.json": edit_index(add_pickle)},
     )
-    with pytest.raises(ModelFileError, match="unknown entry type 'pickle'"):
+    with pytest.raises(ModelFileError, match="unexpected entry .*pickle"):
         sklstm.load(tampered)
 
 
@@ -312,3 +371,207 @@ def test_load_refuses_files_that_are_not_model_files(regressor, tmp_path):
 
 def test_model_file_error_is_a_value_error():
     assert issubclass(ModelFileError, ValueError)
+
+
+def tampered_index(saved, tmp_path, edit):
+    """The file ``saved`` with its estimator tree changed by ``edit``."""
+    return rewrite(saved, tmp_path / "t.sklstm", {"sklstm.json": edit_index(edit)})
+
+
+@pytest.mark.parametrize(
+    "name", ["predict", "fit", "__class__", "_keras_build_fn", "_secret", "a b_"]
+)
+def test_load_refuses_names_that_are_not_parameters_or_fitted_attributes(
+    regressor, saved_regressor, tmp_path, name
+):
+    def shadow(tree):
+        tree["state"][name] = 0
+
+    with pytest.raises(ModelFileError, match=f"refusing '{re.escape(name)}'"):
+        sklstm.load(tampered_index(saved_regressor, tmp_path, shadow))
+
+
+def test_load_refuses_a_fitted_attribute_the_class_defines(forecaster, tmp_path):
+    # Pipeline.classes_ is a property: a file must not replace it.
+    sklstm.save(forecaster, tmp_path / "forecaster.sklstm")
+
+    def shadow(tree):
+        tree["state"]["regressor_"]["state"]["classes_"] = [0, 1]
+
+    tampered = tampered_index(tmp_path / "forecaster.sklstm", tmp_path, shadow)
+    with pytest.raises(ModelFileError, match="refusing 'classes_'"):
+        sklstm.load(tampered)
+
+
+def test_load_refuses_a_cache_directory(forecaster, tmp_path):
+    sklstm.save(forecaster, tmp_path / "forecaster.sklstm")
+    cache = tmp_path / "attacker-cache"
+
+    def set_memory(tree):
+        tree["state"]["regressor_"]["state"]["memory"] = str(cache)
+
+    tampered = tampered_index(tmp_path / "forecaster.sklstm", tmp_path, set_memory)
+    with pytest.raises(ModelFileError, match="refusing memory="):
+        sklstm.load(tampered)
+    assert not cache.exists()
+
+
+def test_load_refuses_functions_in_scikit_learn_estimators(tmp_path):
+    sklstm.save(FunctionTransformer(), tmp_path / "identity.sklstm")
+
+    def set_func(tree):
+        tree["state"]["func"] = {"keras_function": ["activations", "relu"]}
+
+    tampered = tampered_index(tmp_path / "identity.sklstm", tmp_path, set_func)
+    with pytest.raises(ModelFileError, match="function outside an sklstm estimator"):
+        sklstm.load(tampered)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"keras_function": ["losses", "deserialize"]},
+        {"keras_function": ["losses", "Huber"]},
+        {"keras_function": ["activations", "get"]},
+        {"keras_function": ["utils", "get_file"]},
+        {"keras_class": ["optimizers", "get"]},
+        {"keras_class": ["optimizers", "schedules"]},
+        {
+            "keras": {
+                "module": "keras.utils",
+                "class_name": "function",
+                "config": "get_file",
+                "registered_name": None,
+            }
+        },
+        {
+            "keras": {
+                "module": "keras.losses",
+                "class_name": "function",
+                "config": "huber",
+                "registered_name": "function",
+            }
+        },
+    ],
+    ids=lambda entry: json.dumps(entry)[:40],
+)
+def test_load_refuses_keras_names_that_are_not_functions_or_optimizers(
+    saved_regressor, tmp_path, entry
+):
+    def set_loss(tree):
+        tree["state"]["loss"] = entry
+
+    with pytest.raises(ModelFileError, match="state|Keras|loss"):
+        sklstm.load(tampered_index(saved_regressor, tmp_path, set_loss))
+
+
+def _set(path, value):
+    def edit(tree):
+        *parents, last = path
+        for key in parents:
+            tree = tree[key]
+        tree[last] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (_set(["state"], [1, 2]), "damaged 'estimator'"),
+        (_set(["estimator"], 5), "damaged 'estimator'"),
+        (_set(["state", "units"], {"tuple": "abc"}), "damaged 'tuple'"),
+        (_set(["state", "units"], {"dict": [[1, 2, 3]]}), "damaged 'dict'"),
+        (_set(["state", "units"], {"dict": [[[1], 2]]}), "damaged 'dict'"),
+        (_set(["state", "units"], {"array": "a999"}), "damaged 'array'"),
+        (_set(["state", "units"], {"array": 0}), "damaged 'array'"),
+        (_set(["state", "units"], {"dtype": "i4,(99999999,)f8"}), "damaged 'dtype'"),
+        (_set(["state", "units"], {"object_array": [1], "shape": [10**30]}), "shape"),
+        (_set(["state", "model_"], {"network": 10**400}), "no network"),
+        (_set(["state", "model_"], {"network": True}), "damaged 'network'"),
+        (_set(["state", "units"], "many"), "invalid parameters.*units"),
+        (_set(["state", "units"], json.loads("[" * 80 + "]" * 80)), "nested deeper"),
+        (lambda tree: tree["state"].pop("_seed"), "missing _seed"),
+    ],
+    ids=[
+        "state-list",
+        "class-int",
+        "tuple-str",
+        "dict-triple",
+        "dict-unhashable",
+        "array-missing",
+        "array-int",
+        "dtype-structured",
+        "shape-huge",
+        "network-huge",
+        "network-bool",
+        "parameter-type",
+        "depth-80",
+        "missing-private",
+    ],
+)
+def test_load_refuses_malformed_entries(saved_regressor, tmp_path, edit, message):
+    with pytest.raises(ModelFileError, match=message):
+        sklstm.load(tampered_index(saved_regressor, tmp_path, edit))
+
+
+def _index_text(saved):
+    with zipfile.ZipFile(saved) as archive:
+        return archive.read("sklstm.json").decode()
+
+
+@pytest.mark.parametrize(
+    "make_text, message",
+    [
+        (lambda text: "[" * 50_000 + "]" * 50_000, "nested too deeply"),
+        (lambda text: text.replace('"units": 3', '"units": ' + "9" * 5000), "JSON"),
+        (lambda text: b"\xff\xfe\x00", "not valid JSON"),
+        (lambda text: "[1, 2]", "not an sklstm model file"),
+        (lambda text: text.replace('"estimator": {', '"other": {', 1), "lacks"),
+        (
+            lambda text: text.replace('"versions": {', '"versions": [{', 1).replace(
+                '}, "keras_backend"', '}], "keras_backend"', 1
+            ),
+            "lacks",
+        ),
+        (
+            lambda text: text.replace('"format_version": 2', '"format_version": 1'),
+            "format version 1.*fit the model with this sklstm and save it again",
+        ),
+    ],
+    ids=[
+        "nested-50000",
+        "huge-int",
+        "not-utf8",
+        "list",
+        "no-estimator",
+        "versions-list",
+        "version-1",
+    ],
+)
+def test_load_refuses_malformed_index(saved_regressor, tmp_path, make_text, message):
+    text = make_text(_index_text(saved_regressor))
+    tampered = rewrite(saved_regressor, tmp_path / "t.sklstm", {"sklstm.json": text})
+    with pytest.raises(ModelFileError, match=message):
+        sklstm.load(tampered)
+
+
+@pytest.mark.parametrize(
+    "member, content, message",
+    [
+        ("arrays.npz", b"\x93NUMPY" + b"\x00" * 20, "arrays.npz"),
+        ("arrays.npz", b"garbage", "arrays.npz"),
+        ("networks/0.keras", b"not a zip", "networks/0.keras is damaged"),
+        ("networks/0.keras", "npz", "networks/0.keras is damaged"),
+    ],
+    ids=["npy-header", "garbage-arrays", "network-not-zip", "network-npz"],
+)
+def test_load_refuses_members_of_the_wrong_kind(
+    saved_regressor, tmp_path, member, content, message
+):
+    if content == "npz":
+        with zipfile.ZipFile(saved_regressor) as archive:
+            content = archive.read("arrays.npz")
+    tampered = rewrite(saved_regressor, tmp_path / "t.sklstm", {member: content})
+    with pytest.raises(ModelFileError, match=message):
+        sklstm.load(tampered)
