@@ -330,9 +330,11 @@ class _Reader:
                 self.decode(item, f"{where}[{i}]", depth + 1)
                 for i, item in enumerate(data)
             ]
-        kind = _ENTRY_KINDS.get(frozenset(data)) if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            raise self._error(where, f"unexpected {type(data).__name__}")
+        kind = _ENTRY_KINDS.get(frozenset(data))
         if kind is None:
-            raise self._error(where, f"unexpected entry {str(data)[:80]!r}")
+            raise self._error(where, f"unexpected entry with keys {list(data)[:4]}")
         try:
             return getattr(self, f"_{kind}")(data, where, depth + 1)
         except ModelFileError:
@@ -400,20 +402,20 @@ class _Reader:
         except Exception as error:  # noqa: BLE001
             # Keras raises many kinds of errors on a config it cannot use;
             # each means the same here: the entry is not a Keras object.
-            raise self._error(where, f"Keras refuses {config!r:.80}: {error}") from None
+            raise self._error(where, f"Keras refuses this entry: {error}") from None
         if not isinstance(value, base):
             raise self._error(where, f"not a Keras {base.__name__}")
         return value
 
     def _keras_class(self, data, where, depth):
         self._check_owner(where, "a Keras class")
-        return self._keras_name(data["keras_class"], {"optimizers": keras.optimizers})
+        return self._keras_lookup(data["keras_class"], {"optimizers": keras.optimizers})
 
     def _keras_function(self, data, where, depth):
         self._check_owner(where, "a function")
-        return self._keras_name(data["keras_function"], _KERAS_FUNCTIONS)
+        return self._keras_lookup(data["keras_function"], _KERAS_FUNCTIONS)
 
-    def _keras_name(self, entry, modules):
+    def _keras_lookup(self, entry, modules):
         module, name = _as(list, entry)
         value = getattr(modules[_as(str, module)], _as(str, name), None)
         if _keras_name(value, modules[module]) != name:
@@ -511,7 +513,7 @@ _ENTRY_KINDS = {
 def _as(kind, value):
     """Return ``value`` if it is a ``kind`` (``bool`` is no ``int``)."""
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise TypeError(f"expected a {kind.__name__}, got {str(value)[:40]!r}")
+        raise TypeError(f"expected a {kind.__name__}, got a {type(value).__name__}")
     return value
 
 
