@@ -1,25 +1,41 @@
-"""Keras LSTM networks as first-class scikit-learn estimators."""
+"""Keras LSTM networks as first-class scikit-learn estimators.
 
-from sklstm._classifier import LSTMClassifier
-from sklstm._forecast import recursive_forecast
-from sklstm._plot import ForecastDisplay, HistoryDisplay
-from sklstm._regressor import LSTMRegressor
-from sklstm._saving import ModelFileError, load, save
-from sklstm._sequences import sequences_from_frame
+The public names are imported on first use (PEP 562): ``import sklstm``
+does not import Keras, so the ``sklstm`` command answers ``--help`` and
+reports bad input without waiting for a deep-learning framework, and
+``KERAS_BACKEND`` may still be set after ``import sklstm``.
+"""
+
+import importlib
+
 from sklstm._version import __version__
-from sklstm._window import SlidingWindowTransformer, make_windows
 
-__all__ = [
-    "ForecastDisplay",
-    "HistoryDisplay",
-    "LSTMClassifier",
-    "LSTMRegressor",
-    "ModelFileError",
-    "SlidingWindowTransformer",
-    "load",
-    "make_windows",
-    "recursive_forecast",
-    "save",
-    "sequences_from_frame",
-    "__version__",
-]
+# Public name -> the private module that defines it.
+_MODULES = {
+    "ForecastDisplay": "sklstm._plot",
+    "HistoryDisplay": "sklstm._plot",
+    "LSTMClassifier": "sklstm._classifier",
+    "LSTMRegressor": "sklstm._regressor",
+    "ModelFileError": "sklstm._saving",
+    "SlidingWindowTransformer": "sklstm._window",
+    "load": "sklstm._saving",
+    "make_windows": "sklstm._window",
+    "recursive_forecast": "sklstm._forecast",
+    "save": "sklstm._saving",
+    "sequences_from_frame": "sklstm._sequences",
+}
+
+__all__ = [*sorted(_MODULES), "__version__"]
+
+
+def __getattr__(name):
+    if name not in _MODULES:
+        raise AttributeError(f"module 'sklstm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_MODULES[name]), name)
+    # Later look-ups find the name without calling this function again.
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -1,13 +1,17 @@
 """Command line of sklstm: ``python -m sklstm`` and the ``sklstm`` script.
 
 Commands: ``forecast``, ``classify``, ``predict`` and ``demo``; with no
-arguments it runs the demo. Keras and scikit-learn are imported inside the
-commands, so ``--help`` and argument errors do not wait for them. Bad input
-ends with a one-line message and exit status 2, as argument errors do.
+arguments it runs the demo. Keras is imported by a command once its input is
+checked, quietly, so ``--help``, argument errors and bad input do not wait
+for it, and TensorFlow's start-up logs stay off the terminal unless
+``TF_CPP_MIN_LOG_LEVEL`` is set. Bad input ends with a one-line message and
+exit status 2, as argument errors do.
 """
 
 import argparse
 import sys
+
+from sklstm._version import __version__
 
 DEMO_EPOCHS = 20
 DEMO_N_POINTS = 1000
@@ -63,6 +67,9 @@ def _add_demo_parser(subparsers):
 
 
 def _run_demo(args):
+    from sklstm._commands import start_framework
+
+    start_framework()
     from sklstm._demo import run_demo
 
     run_demo(epochs=args.epochs, n_points=args.n_points, seed=args.seed)
@@ -211,6 +218,9 @@ def build_parser():
         prog="sklstm",
         description="Keras LSTM networks as scikit-learn estimators. Without a "
         "command, runs the demo.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     subparsers = parser.add_subparsers(
         dest="command", metavar="command", title="commands"

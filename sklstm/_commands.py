@@ -3,30 +3,22 @@
 Each command reads CSV files with pandas, works with the public API only, and
 writes its results to a folder: predictions as CSV, the fitted model as an
 :func:`sklstm.save` file with a JSON file naming the columns it reads, and
-plots as PNG. Bad input raises :class:`CommandError`, which the command line
-prints as one line, with exit status 2.
+plots as PNG. Every input is read and checked with pandas and NumPy alone;
+only then does a command import Keras (:func:`start_framework`), so bad input
+is reported at once, before any training. Bad input raises
+:class:`CommandError`, which the command line prints as one line, with exit
+status 2.
 """
 
+import contextlib
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-import keras
 import numpy as np
 import pandas as pd
-from sklearn.metrics import (
-    accuracy_score,
-    classification_report,
-    confusion_matrix,
-    mean_absolute_error,
-    root_mean_squared_error,
-)
-from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
-
-from sklstm._classifier import LSTMClassifier
-from sklstm._demo import build_forecaster, cv_table
-from sklstm._saving import load, save
-from sklstm._sequences import sequences_from_frame
 
 SEARCH_WINDOWS = (5, 10, 20)
 SEARCH_UNITS = (8, 32)
@@ -49,7 +41,7 @@ def read_csv(path, columns=(), time_col=None):
         Columns that must exist and hold numbers without missing values.
     time_col : str, default=None
         A column of times: parsed as dates if it holds text, then used to sort
-        the rows and as the index.
+        the rows and as the index. Each time may appear once.
 
     Returns
     -------
@@ -61,12 +53,25 @@ def read_csv(path, columns=(), time_col=None):
         raise CommandError(f"no such file: {path}") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise CommandError(f"cannot read {path} as CSV: {e}") from None
-    missing = [c for c in (*columns, time_col) if c is not None and c not in frame]
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}") from None
+    _check_columns(frame, path, [*columns, time_col])
+    _check_numeric(frame, path, columns)
+    return frame if time_col is None else _index_by_time(frame, path, time_col)
+
+
+def _check_columns(frame, path, names):
+    """Raise CommandError unless each name but None is a column of ``frame``."""
+    missing = [c for c in names if c is not None and c not in frame]
     if missing:
         raise CommandError(
             f"{path} has no column {missing[0]!r}; its columns are "
             f"{', '.join(map(repr, frame.columns))}"
         )
+
+
+def _check_numeric(frame, path, columns):
+    """Raise CommandError unless the columns hold numbers, none missing."""
     for column in columns:
         if not pd.api.types.is_numeric_dtype(frame[column]):
             raise CommandError(f"column {column!r} of {path} is not numeric")
@@ -75,37 +80,100 @@ def read_csv(path, columns=(), time_col=None):
             raise CommandError(
                 f"column {column!r} of {path} has {n_missing} missing values"
             )
-    if time_col is not None:
-        times = frame[time_col]
-        if not pd.api.types.is_numeric_dtype(times):
-            try:
-                times = pd.to_datetime(times)
-            except (ValueError, TypeError):
-                raise CommandError(
-                    f"column {time_col!r} of {path} holds neither numbers nor dates"
-                ) from None
-        frame = frame.set_index(times.rename(time_col)).drop(columns=time_col)
-        frame = frame.sort_index(kind="stable")
+
+
+def _index_by_time(frame, path, time_col):
+    """``frame`` sorted and indexed by its column ``time_col``, one row a time."""
+    times = frame[time_col]
+    if not pd.api.types.is_numeric_dtype(times):
+        try:
+            times = pd.to_datetime(times)
+        except (ValueError, TypeError):
+            raise CommandError(
+                f"column {time_col!r} of {path} holds neither numbers nor dates"
+            ) from None
+    n_missing = int(times.isna().sum())
+    if n_missing:
+        raise CommandError(
+            f"column {time_col!r} of {path} has {n_missing} missing times"
+        )
+    frame = frame.set_index(times.rename(time_col)).drop(columns=time_col)
+    frame = frame.sort_index(kind="stable")
+    repeated = frame.index[frame.index.duplicated()]
+    if len(repeated):
+        raise CommandError(
+            f"column {time_col!r} of {path} repeats the time {repeated[0]}: "
+            "each row must be one time step"
+        )
     return frame
+
+
+def writable_folder(path):
+    """Create the folder ``path`` if needed and check that files can go there."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"cannot write to the folder {folder}: it is a file")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise CommandError(f"cannot write to the folder {folder}: {error}") from None
+    return folder
+
+
+def _check_out_file(path):
+    """Raise CommandError unless the file ``path`` can be written."""
+    if path.is_dir():
+        raise CommandError(f"--out {path} is a folder; give a file name")
+    writable_folder(path.parent)
+
+
+def start_framework():
+    """Import Keras and let its backend find its devices, quietly.
+
+    While TensorFlow loads and looks for GPUs, it logs from C++ straight to
+    the standard error file: absl's notice, oneDNN, CUDA drivers and CPU
+    instructions, whatever ``TF_CPP_MIN_LOG_LEVEL`` says. Unless the user set
+    that variable, this start-up runs with standard error closed to them,
+    and ``TF_CPP_MIN_LOG_LEVEL=2`` keeps TensorFlow's later notes out too.
+    """
+    quiet = "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    if quiet:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    with _stderr_closed() if quiet else contextlib.nullcontext():
+        import sklstm._pipelines  # noqa: F401  (Keras, the estimators)
+        from sklstm._device import gpu_available
+
+        gpu_available()
+
+
+@contextlib.contextmanager
+def _stderr_closed():
+    """Point file descriptor 2, where C++ libraries write, at ``os.devnull``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _write_model(model, out, columns):
     """Save ``model`` and the JSON file that tells ``predict`` its columns."""
+    from sklstm._saving import save
+
     save(model, out / MODEL_FILE)
     (out / MODEL_FILE).with_suffix(".json").write_text(json.dumps(columns, indent=2))
 
 
 def _progress(message):
     print(message, file=sys.stderr, flush=True)
-
-
-class EpochProgress(keras.callbacks.Callback):
-    """Print the training loss about ten times per fit, to standard error."""
-
-    def on_epoch_end(self, epoch, logs=None):
-        epochs = self.params["epochs"]
-        if (epoch + 1) % max(1, epochs // 10) == 0 or epoch + 1 == epochs:
-            _progress(f"  epoch {epoch + 1}/{epochs}: loss {logs['loss']:.5f}")
 
 
 # -- forecast ------------------------------------------------------------------
@@ -126,6 +194,22 @@ def supervised_frame(frame, features, target, horizon):
     return frame[features].iloc[:n], (y[:, 0] if horizon == 1 else y)
 
 
+def _check_forecast_sizes(args, n_rows, n_train):
+    """Raise CommandError unless ``n_train`` rows can train the forecaster."""
+    needed = (N_SPLITS + 1) * 2 if args.search else 2
+    if n_train < needed:
+        raise CommandError(
+            f"{args.data} has {n_rows} rows: too few for a test set of "
+            f"{args.test_size:.0%} and a horizon of {args.horizon}"
+            + (f" with {N_SPLITS} cross-validation folds" if args.search else "")
+        )
+    if not args.search and args.window >= n_train:
+        raise CommandError(
+            f"--window {args.window} needs more than {args.window} training "
+            f"rows; {args.data} has {n_rows} rows, {n_train} for training"
+        )
+
+
 def run_forecast(args):
     """Fit a window pipeline to a series, report test errors, write files."""
     features = list(dict.fromkeys([args.target, *args.features]))
@@ -133,22 +217,8 @@ def run_forecast(args):
     X, y = supervised_frame(frame, features, args.target, args.horizon)
     n_test = max(1, round(args.test_size * len(X)))
     n_train = len(X) - n_test
-    windows = [args.window] if not args.search else list(SEARCH_WINDOWS)
-    needed = (N_SPLITS + 1) * 2 if args.search else 2
-    if n_train < needed:
-        raise CommandError(
-            f"{args.data} has {len(frame)} rows: too few for a test set of "
-            f"{args.test_size:.0%} and a horizon of {args.horizon}"
-            + (f" with {N_SPLITS} cross-validation folds" if args.search else "")
-        )
-    if not args.search and args.window >= n_train:
-        raise CommandError(
-            f"--window {args.window} needs more than {args.window} training "
-            f"rows; {args.data} has {len(frame)} rows, {n_train} for training"
-        )
-    if args.search:
-        # Windows longer than a cross-validation training fold see only padding.
-        windows = [w for w in windows if w <= n_train // (N_SPLITS + 1)] or [2]
+    _check_forecast_sizes(args, len(frame), n_train)
+    out = writable_folder(args.out)
     X_train, X_test = X.iloc[:n_train], X.iloc[n_train:]
     y_train, y_test = y[:n_train], y[n_train:]
     _progress(
@@ -156,32 +226,10 @@ def run_forecast(args):
         f"{args.horizon} step(s) ahead from {', '.join(features)}; "
         f"train {n_train} rows, test {n_test}"
     )
-    forecaster = build_forecaster(windows[0], args.units, args.epochs, args.seed)
-    if args.search:
-        search = GridSearchCV(
-            forecaster,
-            {
-                "regressor__window__window_size": windows,
-                "regressor__lstm__units": list(SEARCH_UNITS),
-            },
-            cv=TimeSeriesSplit(N_SPLITS),
-            scoring="neg_root_mean_squared_error",
-            verbose=2,
-        )
-        search.fit(X_train, y_train)
-        table = cv_table(search)
-        print("cross-validation RMSE (lower is better):")
-        print(table.to_string(index=False, float_format="{:.4f}".format))
-        model = search.best_estimator_
-    else:
-        _progress(
-            f"fitting: window {args.window}, {args.units} units, {args.epochs} epochs"
-        )
-        forecaster.set_params(regressor__lstm__callbacks=[EpochProgress()])
-        model = forecaster.fit(X_train, y_train)
-        # Saved models hold data only.
-        model.set_params(regressor__lstm__callbacks=None)
-        model.regressor_.set_params(lstm__callbacks=None)
+    start_framework()
+    model = (
+        _search(args, X_train, y_train) if args.search else _fit(args, X_train, y_train)
+    )
     y_pred = model.predict(X_test)
     # The naive forecast: every future step equals the current value.
     naive = np.repeat(
@@ -191,7 +239,6 @@ def run_forecast(args):
     ).reshape(np.shape(y_test))
     scores = _forecast_scores(y_test, y_pred, naive)
     print(scores.to_string(float_format="{:.4f}".format))
-    out = _out_folder(args.out)
     _write_forecast(out, X_test.index, y_test, y_pred, naive, args.horizon)
     _write_model(
         model,
@@ -203,7 +250,51 @@ def run_forecast(args):
     return 0
 
 
+def _fit(args, X_train, y_train):
+    """The forecaster with ``--window`` and ``--units``, fitted."""
+    from sklstm._pipelines import EpochProgress, build_forecaster
+
+    _progress(
+        f"fitting: window {args.window}, {args.units} units, {args.epochs} epochs"
+    )
+    forecaster = build_forecaster(args.window, args.units, args.epochs, args.seed)
+    forecaster.set_params(regressor__lstm__callbacks=[EpochProgress()])
+    model = forecaster.fit(X_train, y_train)
+    # Saved models hold data only.
+    model.set_params(regressor__lstm__callbacks=None)
+    model.regressor_.set_params(lstm__callbacks=None)
+    return model
+
+
+def _search(args, X_train, y_train):
+    """The best forecaster of a grid search over windows and units, refitted."""
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    from sklstm._pipelines import build_forecaster, cv_table
+
+    # Windows longer than a cross-validation training fold see only padding.
+    longest = len(X_train) // (N_SPLITS + 1)
+    windows = [w for w in SEARCH_WINDOWS if w <= longest] or [2]
+    search = GridSearchCV(
+        build_forecaster(windows[0], args.units, args.epochs, args.seed),
+        {
+            "regressor__window__window_size": windows,
+            "regressor__lstm__units": list(SEARCH_UNITS),
+        },
+        cv=TimeSeriesSplit(N_SPLITS),
+        scoring="neg_root_mean_squared_error",
+        verbose=2,
+    )
+    search.fit(X_train, y_train)
+    table = cv_table(search)
+    print("cross-validation RMSE (lower is better):")
+    print(table.to_string(index=False, float_format="{:.4f}".format))
+    return search.best_estimator_
+
+
 def _forecast_scores(y_true, y_pred, naive):
+    from sklearn.metrics import mean_absolute_error, root_mean_squared_error
+
     rows = {"LSTM": y_pred, "naive (last value)": naive}
     return pd.DataFrame(
         {
@@ -250,59 +341,69 @@ def _plot_forecast(out, series, test_index, y_test, y_pred, model):
     display.ax_.set_ylabel(series.name)
     history_figure = HistoryDisplay.from_estimator(model).figure_
     for figure, name in ((display.figure_, "forecast"), (history_figure, "history")):
-        figure.savefig(out / f"{name}.png", dpi=100, bbox_inches="tight")
+        figure.savefig(out / f"{name}.png", dpi=100)
     plt.close("all")
     return ["forecast.png", "history.png"]
-
-
-def _out_folder(path):
-    out = Path(path)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CommandError(f"cannot create the output folder {out}: {error}") from None
-    return out
 
 
 # -- classify ------------------------------------------------------------------
 
 
-def _sequences(path, id_col, label, time_col, features=None):
-    """Read a long-format CSV file: sequences, labels, ids and feature names.
+def _long_table(path, id_col, label, time_col, features=None):
+    """Read a long-format CSV file; return it and its feature columns.
 
     The features are ``features``, or every column but id, label and time.
     """
-    frame = read_csv(path, columns=(), time_col=None)
+    frame = read_csv(path)
+    _check_columns(frame, path, [id_col, label, time_col, *(features or [])])
     if features is None:
         features = [c for c in frame.columns if c not in (id_col, label, time_col)]
-    missing = [c for c in features if c not in frame]
-    if missing:
-        raise CommandError(f"{path} has no column {missing[0]!r}")
-    n_missing = int(frame[features].isna().to_numpy().sum())
-    if n_missing:
-        raise CommandError(f"{path} has {n_missing} missing feature values")
-    keep = [c for c in (id_col, time_col, label) if c is not None and c in frame]
+    if not features:
+        raise CommandError(f"{path} has no feature columns besides id, label and time")
+    _check_numeric(frame, path, features)
+    if frame[id_col].isna().any():
+        raise CommandError(f"column {id_col!r} of {path} has missing ids")
+    return frame, features
+
+
+def _sequences(frame, path, id_col, label, time_col, features):
+    """Cut a checked long-format table into sequences, labels and ids."""
+    from sklstm._sequences import sequences_from_frame
+
+    keep = [c for c in (id_col, time_col, label) if c is not None]
     try:
         result = sequences_from_frame(
             frame[keep + features], id=id_col, time=time_col, label=label
         )
-    except (ValueError, TypeError, KeyError) as error:
+    except ValueError as error:
         raise CommandError(f"{path}: {error}") from None
     X, y = result if label is not None else (result, None)
-    return X, y, pd.factorize(frame[id_col], sort=True)[1], features
+    return X, y, pd.factorize(frame[id_col], sort=True)[1]
 
 
 def run_classify(args):
     """Fit an LSTM classifier on long-format sequences and evaluate it."""
-    X_train, y_train, _, features = _sequences(
-        args.train, args.id, args.label, args.time_col
-    )
-    X_test, y_test, ids, _ = _sequences(
-        args.test, args.id, args.label, args.time_col, features
-    )
+    train, features = _long_table(args.train, args.id, args.label, args.time_col)
+    classes = train[args.label].unique()
+    if len(classes) < 2:
+        raise CommandError(
+            f"{args.train} holds one class, {classes[0]!r}: a classifier "
+            "learns from at least two"
+        )
+    test, _ = _long_table(args.test, args.id, args.label, args.time_col, features)
+    out = writable_folder(args.out)
+    start_framework()
+    from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
+
+    from sklstm._classifier import LSTMClassifier
+    from sklstm._pipelines import EpochProgress
+
+    cut = (args.id, args.label, args.time_col, features)
+    X_train, y_train, _ = _sequences(train, args.train, *cut)
+    X_test, y_test, ids = _sequences(test, args.test, *cut)
     _progress(
         f"{len(X_train)} training and {len(X_test)} test sequences, "
-        f"{len(np.unique(y_train))} classes; fitting {args.units} units, "
+        f"{len(classes)} classes; fitting {args.units} units, "
         f"{args.epochs} epochs"
     )
     classifier = LSTMClassifier(
@@ -323,7 +424,6 @@ def run_classify(args):
     print("confusion matrix:")
     print(matrix.to_string())
     print(classification_report(y_test, y_pred, labels=labels, zero_division=0))
-    out = _out_folder(args.out)
     proba = classifier.predict_proba(X_test)
     table = pd.DataFrame({"id": ids, "label": y_test, "predicted": y_pred})
     for i, label in enumerate(labels):
@@ -345,6 +445,51 @@ def run_classify(args):
 
 # -- predict -------------------------------------------------------------------
 
+# What model.json holds: each key's type, per command.
+_DESCRIPTION = {
+    "forecast": {"features": list, "time_col": (str, type(None))},
+    "classify": {"features": list, "id": str, "time_col": (str, type(None))},
+}
+
+
+def _read_description(path):
+    """Read ``model.json``, the columns a saved model reads; check its form."""
+    try:
+        description = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CommandError(f"cannot read {path}: {error}") from None
+    command = description.get("command") if isinstance(description, dict) else None
+    if command not in _DESCRIPTION:
+        raise CommandError(
+            f"{path} is malformed: it names no command 'forecast' or 'classify'"
+        )
+    for key, kind in _DESCRIPTION[command].items():
+        if not isinstance(description.get(key), kind):
+            raise CommandError(f"{path} is malformed: {key!r} is missing or wrong")
+    features = description["features"]
+    if not features or not all(isinstance(name, str) for name in features):
+        raise CommandError(f"{path} is malformed: 'features' must name columns")
+    return description
+
+
+def _load_model(path):
+    from sklstm._saving import ModelFileError, load
+
+    try:
+        return load(path)
+    except ModelFileError as error:
+        raise CommandError(str(error)) from None
+
+
+def _predict_forecast(model, frame, features):
+    y_pred = np.asarray(model.predict(frame[features])).reshape(len(frame), -1)
+    names = (
+        ["forecast"]
+        if y_pred.shape[1] == 1
+        else [f"forecast_t+{h + 1}" for h in range(y_pred.shape[1])]
+    )
+    return pd.DataFrame(y_pred, index=frame.index, columns=names)
+
 
 def run_predict(args):
     """Apply a model written by ``forecast`` or ``classify`` to a CSV file."""
@@ -352,30 +497,31 @@ def run_predict(args):
     if model_path.is_dir():
         model_path = model_path / MODEL_FILE
     columns_path = model_path.with_suffix(".json")
-    if not model_path.exists() or not columns_path.exists():
+    if not model_path.is_file() or not columns_path.is_file():
         raise CommandError(
             f"no model at {args.model}: give the folder or the {MODEL_FILE} "
             "file written by 'sklstm forecast' or 'sklstm classify'"
         )
-    columns = json.loads(columns_path.read_text())
-    model = load(model_path)
-    if columns["command"] == "forecast":
-        frame = read_csv(args.data, columns["features"], columns["time_col"])
-        y_pred = model.predict(frame[columns["features"]])
-        y_pred = np.asarray(y_pred).reshape(len(frame), -1)
-        names = (
-            ["forecast"]
-            if y_pred.shape[1] == 1
-            else [f"forecast_t+{h + 1}" for h in range(y_pred.shape[1])]
-        )
-        table = pd.DataFrame(y_pred, index=frame.index, columns=names)
+    description = _read_description(columns_path)
+    command, features = description["command"], description["features"]
+    if command == "forecast":
+        frame = read_csv(args.data, features, description["time_col"])
     else:
-        X, _, ids, _ = _sequences(
-            args.data, columns["id"], None, columns["time_col"], columns["features"]
-        )
+        cut = (description["id"], None, description["time_col"])
+        frame, _ = _long_table(args.data, *cut, features)
+    if args.out is not None:
+        _check_out_file(Path(args.out))
+    start_framework()
+    model = _load_model(model_path)
+    if command == "forecast":
+        table = _predict_forecast(model, frame, features)
+    else:
+        X, _, ids = _sequences(frame, args.data, *cut, features)
         table = pd.DataFrame({"id": ids, "predicted": model.predict(X)})
-    table.to_csv(
-        sys.stdout if args.out is None else args.out,
-        index=columns["command"] == "forecast",
-    )
+    try:
+        table.to_csv(
+            sys.stdout if args.out is None else args.out, index=command == "forecast"
+        )
+    except OSError as error:
+        raise CommandError(f"cannot write {args.out}: {error}") from None
     return 0

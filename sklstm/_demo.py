@@ -1,10 +1,9 @@
 """The built-in demo: tune and evaluate a one-step LSTM forecaster.
 
-Everything here runs the composition from the package design: a scaled,
-windowed series fed to :class:`~sklstm.LSTMRegressor` inside a
-:class:`~sklearn.pipeline.Pipeline`, a scaled target through
-:class:`~sklearn.compose.TransformedTargetRegressor`, and the window size and
-network width tuned by :class:`~sklearn.model_selection.GridSearchCV` over
+The forecaster of ``sklstm forecast`` (a scaled, windowed series fed to
+:class:`~sklstm.LSTMRegressor`, with a scaled target) on a generated series,
+its window size and network width tuned by
+:class:`~sklearn.model_selection.GridSearchCV` over
 :class:`~sklearn.model_selection.TimeSeriesSplit` folds. Printing the results
 is this module's job; it is called by ``python -m sklstm demo``.
 """
@@ -12,23 +11,16 @@ is this module's job; it is called by ``python -m sklstm demo``.
 import sys
 
 import numpy as np
-import pandas as pd
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.metrics import root_mean_squared_error
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler
 
-from sklstm._regressor import LSTMRegressor
-from sklstm._window import SlidingWindowTransformer
+from sklstm._pipelines import build_forecaster, cv_table
 
 PERIOD = 40
 NOISE = 0.1
 TEST_FRACTION = 0.2
 WINDOW_SIZES = (5, 20)
 UNITS = (4, 16)
-BATCH_SIZE = 32
-LEARNING_RATE = 0.01
 N_SPLITS = 3
 
 
@@ -87,45 +79,6 @@ def chronological_split(X, y, test_fraction=TEST_FRACTION):
     return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
 
 
-def build_forecaster(window_size, units, epochs, seed):
-    """Return the one-step forecaster: scaled windows, LSTM, scaled target.
-
-    Parameters
-    ----------
-    window_size : int
-        Time steps per window.
-    units : int
-        Width of the LSTM layer.
-    epochs : int
-        Training epochs.
-    seed : int
-        ``random_state`` of the network.
-
-    Returns
-    -------
-    forecaster : TransformedTargetRegressor
-        Unfitted; its regressor is the pipeline ``scale``, ``window``,
-        ``lstm``, and a ``MinMaxScaler`` scales the target.
-    """
-    pipe = Pipeline(
-        [
-            ("scale", MinMaxScaler()),
-            ("window", SlidingWindowTransformer(window_size=window_size)),
-            (
-                "lstm",
-                LSTMRegressor(
-                    units=units,
-                    epochs=epochs,
-                    batch_size=BATCH_SIZE,
-                    learning_rate=LEARNING_RATE,
-                    random_state=seed,
-                ),
-            ),
-        ]
-    )
-    return TransformedTargetRegressor(regressor=pipe, transformer=MinMaxScaler())
-
-
 def build_search(epochs, seed):
     """Return the grid search over window size and LSTM width.
 
@@ -151,33 +104,6 @@ def build_search(epochs, seed):
         cv=TimeSeriesSplit(N_SPLITS),
         scoring="neg_root_mean_squared_error",
     )
-
-
-def cv_table(search):
-    """Summarize a fitted search as one row per candidate.
-
-    Parameters
-    ----------
-    search : GridSearchCV
-        A fitted search scored with ``"neg_root_mean_squared_error"``.
-
-    Returns
-    -------
-    table : DataFrame
-        Columns ``window_size``, ``units``, ``mean_rmse``, ``std_rmse`` and
-        ``rank``, sorted by rank.
-    """
-    results = search.cv_results_
-    table = pd.DataFrame(
-        {
-            "window_size": results["param_regressor__window__window_size"],
-            "units": results["param_regressor__lstm__units"],
-            "mean_rmse": -results["mean_test_score"],
-            "std_rmse": results["std_test_score"],
-            "rank": results["rank_test_score"],
-        }
-    )
-    return table.sort_values("rank", kind="stable").reset_index(drop=True)
 
 
 def _print_setup(n_points, n_train, n_test, epochs, seed, file):

@@ -132,10 +132,69 @@ def test_classify_reports_accuracy_confusion_matrix_and_per_class(folder):
     assert lines[0] == "id,predicted" and len(lines) == 10
 
 
-def test_console_script_reports_bad_input_in_one_line(folder):
-    script = Path(sys.executable).with_name("sklstm")
+def test_console_script_reports_a_damaged_model_in_one_line_quietly(
+    forecast, folder, tmp_path
+):
+    """Loading the model starts Keras: its start-up logs stay off the terminal."""
+    _, out = forecast
+    (tmp_path / "model.json").write_bytes((out / "model.json").read_bytes())
+    (tmp_path / "model.sklstm").write_bytes((out / "model.sklstm").read_bytes()[:500])
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run(
-        [script, "forecast", "missing.csv", "--target", "sales"],
+        [Path(sys.executable).with_name("sklstm"), "predict", tmp_path, "sales.csv"],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 2
+    # One line: sklstm's own, without TensorFlow's absl, oneDNN or CUDA notes.
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("sklstm predict: error: ")
+    assert str(tmp_path / "model.sklstm") in line
+    assert result.stdout == ""
+
+
+FRAMEWORKS = ("keras", "tensorflow", "jax", "torch")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["forecast", "missing.csv", "--target", "sales"], "no such file: missing.csv"),
+        (
+            ["forecast", "repeat.csv", "--target", "sales", "--time-col", "date"],
+            "column 'date' of repeat.csv repeats the time 2025-01-02",
+        ),
+        (
+            ["classify", "one_class.csv", "test.csv", "--id", "run", "--label",
+             "state", "--out", "out_one"],
+            "one_class.csv holds one class, 'up'",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--out", "sales.csv/out"],
+            "cannot write to the folder sales.csv/out",
+        ),
+        (["predict", "broken_json", "sales.csv"], "model.json is malformed"),
+        (["predict", "bad_json", "sales.csv"], "cannot read bad_json/model.json"),
+    ],
+    ids=["missing-file", "repeated-times", "one-class", "unwritable-out",
+         "malformed-model-json", "damaged-model-json"],
+)  # fmt: skip
+def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
+    repeat = pd.read_csv(folder / "sales.csv").sort_values("date")
+    repeat.iloc[2, 0] = repeat.iloc[1, 0]
+    repeat.to_csv(folder / "repeat.csv", index=False)
+    train = pd.read_csv(folder / "train.csv")
+    train.assign(state="up").to_csv(folder / "one_class.csv", index=False)
+    for name, text in (("broken_json", '{"command": "predict"}'), ("bad_json", "{")):
+        (folder / name).mkdir(exist_ok=True)
+        (folder / name / "model.json").write_text(text)
+        (folder / name / "model.sklstm").write_bytes(b"")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "sklstm", *args],
         capture_output=True,
         text=True,
         cwd=folder,
@@ -143,10 +202,20 @@ def test_console_script_reports_bad_input_in_one_line(folder):
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == (
-        "sklstm forecast: error: no such file: missing.csv"
-    )
-    assert "Traceback" not in result.stderr
+    imports = [
+        line.split("|")[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    ]
+    assert "pandas" in imports  # -X importtime reports the imports
+    assert not [name for name in imports if name.split(".")[0] in FRAMEWORKS]
+    (error,) = [
+        line for line in result.stderr.splitlines() if "import time:" not in line
+    ]
+    assert error.startswith(f"sklstm {args[0]}: error: ") and message in error
+    # Nothing was trained or written.
+    assert not (folder / "out_one").exists()
+    assert not (folder / "sklstm-forecast").exists()
 
 
 @pytest.mark.parametrize(
@@ -169,7 +238,7 @@ def test_console_script_reports_bad_input_in_one_line(folder):
         (["forecast", "empty.csv", "--target", "sales"], "cannot read empty.csv"),
         (
             ["classify", "train.csv", "test.csv", "--id", "run", "--label", "kind"],
-            "label='kind' is not a column",
+            "train.csv has no column 'kind'",
         ),
         (["predict", "nowhere", "sales.csv"], "no model at nowhere"),
     ],
