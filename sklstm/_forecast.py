@@ -17,8 +17,9 @@ def recursive_forecast(
 
     The fitted `estimator` predicts the step(s) after the last window of
     `series`; each prediction is appended to the series and becomes part of
-    the next window, until `n_steps` steps are forecast. `estimator` is
-    never refitted, and each call to its ``predict`` reads one window.
+    the next window, until `n_steps` steps are forecast. The forecast
+    continues `series`, whatever the estimator was fitted on: `estimator`
+    is never refitted, and each call to its ``predict`` reads one window.
 
     A direct multi-step model, trained on ``make_windows(..., horizon=H)``,
     forecasts ``H`` steps per call: ``n_steps=H`` is a purely direct forecast
@@ -39,13 +40,19 @@ def recursive_forecast(
           ``best_estimator_`` of a fitted search;
         - a regressor fitted on 3D windows ``(n_samples, window_size,
           n_features)`` and the step(s) after them, as returned by
-          :func:`~sklstm.make_windows`; `window_size` is then required.
+          :func:`~sklstm.make_windows`, or on those windows flattened to 2D
+          ``(n_samples, window_size * n_features)``, time-major (recognised
+          by its ``n_features_in_``); `window_size` is then required.
 
     series : array-like of shape (n_timesteps, n_features) or (n_timesteps,)
         The time-ordered series to continue, at least `window_size` rows; its
         last rows are the first window. A pandas Series or DataFrame gives a
-        pandas result indexed after it, and a DataFrame's column names are
-        kept for the pipeline and for `target`.
+        pandas result indexed after it; its column names (a Series' name)
+        name the columns for `target` and, when the estimator was fitted
+        with feature names, for the pipeline. Columns that are not forecast
+        may hold categories for a pipeline step to encode (such as a
+        :class:`~sklearn.preprocessing.OneHotEncoder` in a
+        :class:`~sklearn.compose.ColumnTransformer`).
 
     n_steps : int
         Number of future time steps to forecast.
@@ -80,8 +87,10 @@ def recursive_forecast(
     -----
     The pipeline receives the last ``window_size`` rows at each step, and the
     prediction for its last row, whose window is exactly those rows, is the
-    next value. Steps before the window transformer must therefore work row
-    by row, as scalers do. Errors compound: each forecast is made from
+    next value; the rows are passed without a time index, so the window step
+    neither looks for their history nor warns of gaps before them. Steps
+    before the window transformer must therefore work row by row, as scalers
+    and encoders do. Errors compound: each forecast is made from
     earlier forecasts, so accuracy degrades with the horizon.
 
     The result of a pandas `series` is indexed after its index: a
@@ -115,11 +124,16 @@ def recursive_forecast(
     (3,)
     """
     check_scalar(n_steps, "n_steps", Integral, min_val=1)
-    values = series_2d(series, np.float64)
-    n_timesteps, n_features = values.shape
-    columns = getattr(series, "columns", None)
+    table = _as_table(series)
+    n_timesteps, n_features = table.shape
+    columns = table.columns if hasattr(series, "columns") else None
+    if isinstance(series, pd.Series) and isinstance(series.name, str):
+        columns = table.columns
     targets = _target_indices(target, columns, n_features)
     others = [i for i in range(n_features) if i not in targets]
+    forecast_columns = table.columns[targets]
+    series_2d(table[forecast_columns], np.float64)  # finite numbers, or raise
+    table = table.astype(dict.fromkeys(forecast_columns, np.float64))
     window = _window_step(estimator)
     size = _window_size(window, window_size)
     if n_timesteps < size:
@@ -127,35 +141,63 @@ def recursive_forecast(
             f"series has {n_timesteps} rows, need at least window_size={size} "
             "to forecast from its end"
         )
-
-    buffer = np.empty((size + n_steps, n_features))
-    buffer[:size] = values[-size:]
     if others:
-        buffer[size:, others] = _future_exog(exog, columns, others, n_steps)
+        future = _future_exog(exog, columns, table.columns[others], n_steps)
     elif exog is not None:
         raise ValueError(
             "exog holds future values of columns that are not forecast, but "
             "target covers every column of series; leave exog None"
         )
+    else:
+        future = pd.DataFrame(index=range(n_steps), columns=[])
+    rows = pd.concat([table.iloc[-size:], future], ignore_index=True)
+    rows = rows[table.columns]
+    named = window is not None and hasattr(estimator, "feature_names_in_")
+    # The prediction kept is the last row's, whose window is exactly the
+    # chunk: the rows before the chunk do not matter. A float index tells the
+    # window step no time, so it does not look for them (nor warn of a gap).
+    positions = pd.Index(np.arange(size, dtype=np.float64))
 
-    def predict_after(rows):
-        """The steps after `rows`, shape (horizon, n_targets)."""
+    def predict_after(start):
+        """The steps after rows[start : start + size], (horizon, n_targets)."""
+        chunk = rows.iloc[start : start + size]
         if window is None:
-            outputs = estimator.predict(rows[np.newaxis])[0]
+            outputs = estimator.predict(_bare_input(estimator, chunk))[0]
+        elif named:
+            outputs = estimator.predict(chunk.set_axis(positions))[-1]
         else:
-            frame = rows if columns is None else pd.DataFrame(rows, columns=columns)
-            outputs = estimator.predict(frame)[-1]
+            outputs = estimator.predict(chunk.to_numpy())[-1]
         return _steps(np.atleast_1d(outputs), len(targets), n_features)
 
     forecast = np.empty((n_steps, len(targets)))
     start = 0
     while start < n_steps:
-        steps = predict_after(buffer[start : start + size])
+        steps = predict_after(start)
         stop = min(start + len(steps), n_steps)
         forecast[start:stop] = steps[: stop - start]
-        buffer[size + start : size + stop, targets] = forecast[start:stop]
+        rows.iloc[size + start : size + stop, targets] = forecast[start:stop]
         start = stop
     return _as_input_type(forecast, series, targets)
+
+
+def _as_table(series) -> pd.DataFrame:
+    """`series` as a frame; its target columns are checked later, as float."""
+    if isinstance(series, pd.DataFrame):
+        return series
+    if isinstance(series, pd.Series):
+        return series.to_frame()
+    return pd.DataFrame(series_2d(series, np.float64))
+
+
+def _bare_input(estimator, chunk: pd.DataFrame) -> np.ndarray:
+    """One window for a regressor fitted on windows: 3D, or 2D if it was."""
+    rows = series_2d(chunk, np.float64)
+    flat = rows.reshape(1, -1)
+    # Fitted on 2D windows (n_samples, window_size * n_features), it counts
+    # their columns as its features.
+    if getattr(estimator, "n_features_in_", None) == flat.shape[1] != rows.shape[1]:
+        return flat
+    return rows[np.newaxis]
 
 
 def _window_step(estimator):
@@ -186,29 +228,31 @@ def _window_size(window, window_size) -> int:
     return window.window_size
 
 
-def _future_exog(exog, columns, others: list[int], n_steps: int) -> np.ndarray:
-    """Validate `exog`: the future values of the columns `others`."""
+def _future_exog(exog, columns, names, n_steps: int) -> pd.DataFrame:
+    """Validate `exog`, the future values of the columns `names` of series."""
     if exog is None:
         raise ValueError(
-            f"target leaves {len(others)} column(s) of series out, and their "
+            f"target leaves {len(names)} column(s) of series out, and their "
             "future values are unknown: pass them as exog, shape (n_steps, "
             "n_features - n_targets), or fit the estimator to predict every "
             "column (target=None)"
         )
     if columns is not None and hasattr(exog, "columns"):
-        names = [columns[i] for i in others]
         missing = [name for name in names if name not in exog.columns]
         if missing:
             raise ValueError(f"exog lacks the column(s) {missing} of series")
-        exog = exog[names]
-    values = check_array(exog, dtype=np.float64, ensure_2d=False, input_name="exog")
-    values = values.reshape(len(values), -1)
-    if values.shape != (n_steps, len(others)):
+        exog = exog[names].reset_index(drop=True)
+    # A frame's columns may be categories, which a pipeline step encodes.
+    dtype = None if columns is not None else np.float64
+    values = check_array(exog, dtype=dtype, ensure_2d=False, input_name="exog")
+    if values.reshape(len(values), -1).shape != (n_steps, len(names)):
         raise ValueError(
             f"exog must have shape (n_steps, n_features - n_targets) = "
-            f"{(n_steps, len(others))}, got {values.shape}"
+            f"{(n_steps, len(names))}, got {values.shape}"
         )
-    return values
+    if isinstance(exog, pd.DataFrame):
+        return exog
+    return pd.DataFrame(values.reshape(n_steps, -1), columns=names)
 
 
 def _steps(outputs: np.ndarray, n_targets: int, n_features: int) -> np.ndarray:

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.compose import TransformedTargetRegressor
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder
 
 from sklstm import (
     LSTMRegressor,
@@ -202,6 +202,85 @@ def test_dataframe_keeps_feature_names_and_selects_exog_by_name():
         recursive_forecast(
             pipe, history, 5, target="load", exog=future.rename(columns=str.upper)
         )
+
+
+def test_forecast_continues_the_series_it_is_given():
+    # Fitted on the first 100 steps, asked to continue the first 150.
+    wave = sine(N_HISTORY)
+    pipe = windowed_linear(5).fit(wave[:99, np.newaxis], wave[1:100])
+    forecast = recursive_forecast(pipe, wave[:150], 30)
+    assert_allclose(forecast, refeeding(pipe, wave[:150], 30))
+    # Half a period away from a continuation of the fitted end, it is the
+    # wave after step 150 (within 0.06 of it: padding during fit costs that).
+    assert_allclose(forecast, wave[150:180], atol=0.1)
+
+
+def test_time_indexed_pipeline_continues_a_later_series_silently():
+    dates = pd.date_range("2024-01-01", periods=N_HISTORY, freq="h")
+    wave = pd.DataFrame({"load": sine(N_HISTORY)}, index=dates)
+    # The scaler passes the time index on to the window step.
+    scale = MinMaxScaler().set_output(transform="pandas")
+    pipe = make_pipeline(scale, *windowed_linear(5))
+    pipe.fit(wave[:99], wave["load"][1:100])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no gap, no feature-name warning
+        forecast = recursive_forecast(pipe, wave[:150], 30, target="load")
+    assert_array_equal(forecast.index, dates[150:180])
+    assert_allclose(forecast, refeeding(pipe, wave["load"][:150], 30))
+    assert_allclose(forecast, wave["load"][150:180], atol=0.1)
+
+
+def test_series_named_like_the_fitted_column_gives_no_warning():
+    wave = pd.Series(sine(N_HISTORY), name="load")
+    pipe = windowed_linear(3).fit(wave[:-1].to_frame(), wave[1:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast = recursive_forecast(pipe, wave, 10)
+    assert forecast.name == "load"
+    assert_allclose(forecast, refeeding(pipe, wave.to_numpy(), 10))
+
+
+def test_regressors_fitted_on_2d_windows_get_2d_windows():
+    wave = sine(N_HISTORY + 10)
+    X, y = make_windows(wave[:N_HISTORY], window_size=4)
+    linear = LinearRegression().fit(X[:, :, 0], y)
+    lstm = LSTMRegressor(units=2, epochs=1, random_state=0).fit(X[:50, :, 0], y[:50])
+    forecast = recursive_forecast(linear, wave[:N_HISTORY], 10, window_size=4)
+    assert_allclose(forecast, wave[N_HISTORY:], atol=1e-4)
+    first = recursive_forecast(lstm, wave[:N_HISTORY], 1, window_size=4)
+    assert_allclose(first, lstm.predict(wave[np.newaxis, N_HISTORY - 4 : N_HISTORY]))
+    # Several features, flattened time-major: (n_samples, window_size * 2).
+    waves = np.column_stack([wave, sine(N_HISTORY + 10, 1.0)])
+    X, y = make_windows(waves[:N_HISTORY], window_size=2)
+    flat = LinearRegression().fit(X.reshape(len(X), -1), y)
+    forecast = recursive_forecast(flat, waves[:N_HISTORY], 10, window_size=2)
+    assert_allclose(forecast, waves[N_HISTORY:], atol=1e-4)
+
+
+def test_categorical_exog_encoded_by_a_pipeline_step():
+    days = np.array(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+    n_points = N_HISTORY + 14
+    frame = pd.DataFrame(
+        {"load": sine(n_points), "day": days[np.arange(n_points) % 7]},
+        index=pd.date_range("2024-01-01", periods=n_points, freq="D"),
+    )
+    encode = ColumnTransformer(
+        [("day", OneHotEncoder(sparse_output=False), ["day"])],
+        remainder="passthrough",
+    ).set_output(transform="pandas")
+    pipe = make_pipeline(encode, *windowed_linear(3))
+    history, future = frame[:N_HISTORY], frame[N_HISTORY:]
+    pipe.fit(history[:-1], history["load"][1:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast = recursive_forecast(
+            pipe, history, 14, target="load", exog=future[["day"]]
+        )
+    expected = history.copy()
+    for date, day in future["day"].items():  # the definition, step by step
+        expected.loc[date] = [pipe.predict(expected)[-1], day]
+    assert_allclose(forecast, expected["load"][N_HISTORY:])
+    assert_allclose(forecast, future["load"], atol=1e-4)
 
 
 @pytest.mark.parametrize(
