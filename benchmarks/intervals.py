@@ -17,7 +17,7 @@ At 80/90/95% nominal coverage, four intervals per hold-out step:
 - ``quantile``: the raw interval of a quantile network (pinball loss,
   non-crossing head) trained on the training rows;
 - ``CQR``: that interval conformalized on the calibration rows
-  (``sklstm._quantiles.conformal_correction``).
+  (``sklstm._quantiles.conformalized_interval``).
 
 The point forecast is an ``LSTMRegressor`` trained on the same rows with the
 same settings. Coverage is the fraction of hold-out targets (every step
@@ -55,6 +55,7 @@ from sklstm._quantiles import (  # noqa: E402
     PinballLoss,
     check_quantiles,
     conformal_correction,
+    conformalized_interval,
     interval_from_quantiles,
 )
 
@@ -180,13 +181,14 @@ def intervals(y, point, quantiles, level):
         point["calibration"], point["calibration"], y["calibration"], level
     )
     raw = interval_from_quantiles(quantiles["test"], QUANTILES, level)
-    lower, upper = interval_from_quantiles(quantiles["calibration"], QUANTILES, level)
-    cqr = conformal_correction(lower, upper, y["calibration"], level)
+    cqr = conformalized_interval(
+        quantiles["test"], quantiles["calibration"], y["calibration"], QUANTILES, level
+    )
     return {
         "naive": (point["test"] + low, point["test"] + high),
         "conformal": (point["test"] - calibration, point["test"] + calibration),
         "quantile": raw,
-        "CQR": (raw[0] - cqr, raw[1] + cqr),
+        "CQR": (cqr[..., 0], cqr[..., 1]),
     }
 
 

@@ -248,6 +248,55 @@ def conformal_correction(lower, upper, y, coverage):
     return np.sort(scores, axis=0)[rank - 1]
 
 
+def conformalized_interval(
+    quantile_pred, calibration_pred, calibration_y, quantiles, coverage
+):
+    """Conformalized quantile regression: intervals with `coverage` that holds.
+
+    The central interval of the predicted quantiles
+    (:func:`interval_from_quantiles`) is widened (or narrowed) by the
+    :func:`conformal_correction` measured on calibration samples. Where a
+    negative correction would cross the bounds, they stop at the median, so
+    that ``lower <= median <= upper`` always (this only widens, so the
+    coverage guarantee stands). A network of the median alone,
+    ``quantiles=(0.5,)``, gives split-conformal intervals on absolute
+    residuals.
+
+    Parameters
+    ----------
+    quantile_pred : ndarray of shape (n_samples, n_quantiles) or \
+            (n_samples, n_outputs, n_quantiles)
+        Quantiles predicted for the samples to cover.
+    calibration_pred : ndarray of shape (n_calibration, n_quantiles) or \
+            (n_calibration, n_outputs, n_quantiles)
+        Quantiles predicted for calibration samples the network did not
+        train on.
+    calibration_y : ndarray of shape (n_calibration,) or \
+            (n_calibration, n_outputs)
+        True targets of the calibration samples.
+    quantiles : sequence of float
+        The increasing levels of the last axis, 0.5 among them.
+    coverage : float in (0, 1)
+        Nominal coverage.
+
+    Returns
+    -------
+    interval : ndarray of shape (n_samples, 2) or (n_samples, n_outputs, 2)
+        Lower and upper bounds on the last axis.
+    """
+    lower, upper = interval_from_quantiles(quantile_pred, quantiles, coverage)
+    calibration_bounds = interval_from_quantiles(calibration_pred, quantiles, coverage)
+    correction = conformal_correction(*calibration_bounds, calibration_y, coverage)
+    median = quantile_pred[..., list(quantiles).index(MEDIAN)]
+    return np.stack(
+        [
+            np.minimum(lower - correction, median),
+            np.maximum(upper + correction, median),
+        ],
+        axis=-1,
+    )
+
+
 def _check_coverage(coverage):
     if isinstance(coverage, bool) or not isinstance(coverage, Real):
         raise ValueError(f"coverage must be a float in (0, 1), got {coverage!r}")

@@ -10,6 +10,7 @@ from sklstm._quantiles import (
     PinballLoss,
     check_quantiles,
     conformal_correction,
+    conformalized_interval,
     interval_from_quantiles,
 )
 
@@ -161,6 +162,37 @@ def test_conformal_correction_gives_the_promised_coverage():
         y[test] <= upper[test] + correction
     )
     assert abs(covered.mean() - 46 / 51) < 0.008
+
+
+def test_conformalized_interval_widens_by_the_correction():
+    rng = np.random.default_rng(0)
+    levels = (0.1, 0.5, 0.9)
+    calibration = np.sort(rng.normal(size=(30, 2, 3)), axis=-1)
+    y = rng.normal(size=(30, 2))
+    pred = np.sort(rng.normal(size=(5, 2, 3)), axis=-1)
+    interval = conformalized_interval(pred, calibration, y, levels, 0.8)
+    assert interval.shape == (5, 2, 2)
+    correction = conformal_correction(calibration[..., 0], calibration[..., 2], y, 0.8)
+    assert_allclose(interval[..., 0], pred[..., 0] - correction)
+    assert_allclose(interval[..., 1], pred[..., 2] + correction)
+
+
+def test_conformalized_interval_never_inverts():
+    # Calibration intervals 100 too wide on each side: the correction is about
+    # -100, which would put lower above upper. The bounds stop at the median.
+    levels = (0.1, 0.5, 0.9)
+    y = np.linspace(-1, 1, 20)
+    calibration = np.stack([y - 100, y, y + 100], axis=-1)
+    pred = np.array([[-1.0, 0.0, 1.0]])
+    assert_allclose(conformalized_interval(pred, calibration, y, levels, 0.9), [[0, 0]])
+
+
+def test_median_only_network_gives_split_conformal_intervals():
+    point = np.linspace(0, 1, 19)
+    y = point + np.arange(1.0, 20.0) * (-1) ** np.arange(19)
+    interval = conformalized_interval(np.array([[5.0]]), point[:, None], y, (0.5,), 0.9)
+    # The 18th smallest absolute residual of 1..19.
+    assert_allclose(interval, [[5.0 - 18.0, 5.0 + 18.0]])
 
 
 @pytest.mark.parametrize("coverage", [0.0, 1.0, 1.5, -0.1, True, "0.9", None])
