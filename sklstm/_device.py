@@ -1,14 +1,24 @@
-"""What the hardware allows: GPUs, the fused cuDNN LSTM kernel, CPU threads."""
+"""The hardware and the process: GPUs, cuDNN, CPU threads, JAX's compile cache."""
 
 import functools
 import os
 import warnings
+from pathlib import Path
 
 import keras
 
 _WARNED = set()
 # joblib's loky workers are started with cores // n_jobs here, Dask's with 1.
 _THREAD_BUDGET = "OMP_NUM_THREADS"
+# "0" (or false, no, off) leaves JAX's compilation cache as JAX has it.
+_JAX_CACHE_SWITCH = "SKLSTM_JAX_CACHE"
+# The least recently used entries go past this. Measured: the programs of
+# a small network's fit and predict take 3 kB each (median), 110 kB at most,
+# so this holds those of several hundred networks and input shapes.
+_JAX_CACHE_MAX_BYTES = 256 * 2**20
+# JAX stores only compilations slower than 1 s by default; most of a small
+# network's are faster, yet together they are most of its first fit.
+_JAX_CACHE_MIN_COMPILE_SECS = 0.0
 
 
 @functools.cache
@@ -103,3 +113,63 @@ def limit_threads():
             except RuntimeError:
                 # TensorFlow has already run an operation: its pools are fixed.
                 pass
+
+
+@functools.cache
+def prepare_process():
+    """Set the backend up once per process, before the first network is built.
+
+    Sizes the CPU thread pools (:func:`limit_threads`) and, on JAX, keeps
+    compiled programs on disk (:func:`use_jax_compilation_cache`).
+    """
+    limit_threads()
+    use_jax_compilation_cache()
+
+
+def use_jax_compilation_cache():
+    """Turn JAX's persistent compilation cache on, in a per-user folder.
+
+    Most of a small fit on JAX is XLA compilation, and a search fits the
+    same few networks for every fold and candidate, in this process, in its
+    ``n_jobs`` workers and in the next session: with the cache, each network
+    is compiled once. The folder is ``$XDG_CACHE_HOME/sklstm/jax`` (else
+    ``~/.cache/sklstm/jax``), readable by its owner only (JAX runs what it
+    finds there), and bounded to 256 MiB, the least recently used entries
+    going first.
+
+    Nothing changes on other backends, when ``SKLSTM_JAX_CACHE=0``, or when
+    the user configured JAX's cache (``JAX_COMPILATION_CACHE_DIR``,
+    ``jax.config.update("jax_compilation_cache_dir", ...)`` or
+    ``jax_enable_compilation_cache=False``). JAX bounds the size with the
+    ``filelock`` package; without it, the cache stays off.
+    """
+    if keras.backend.backend() != "jax" or not _jax_cache_wanted():
+        return
+    import jax
+
+    config = jax.config
+    if config.jax_compilation_cache_dir or not config.jax_enable_compilation_cache:
+        return
+    try:
+        import filelock  # noqa: F401
+    except ImportError:
+        return
+    cache_home = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(cache_home):
+        cache_home = Path.home() / ".cache"
+    folder = Path(cache_home) / "sklstm" / "jax"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        # A read-only home: fits work as before, without the cache.
+        return
+    config.update("jax_compilation_cache_dir", str(folder))
+    config.update("jax_compilation_cache_max_size", _JAX_CACHE_MAX_BYTES)
+    config.update(
+        "jax_persistent_cache_min_compile_time_secs", _JAX_CACHE_MIN_COMPILE_SECS
+    )
+
+
+def _jax_cache_wanted():
+    switch = os.environ.get(_JAX_CACHE_SWITCH, "").strip().lower()
+    return switch not in ("0", "false", "no", "off")
