@@ -4,7 +4,7 @@ A model file is a zip archive of three kinds of members:
 
 - ``sklstm.json``: the format version, the versions that wrote it, and the
   estimator as a tree of plain data: every estimator is a class name from an
-  allowed package (scikit-learn, scikeras, sklstm) with its constructor
+  allowed package (scikit-learn, sklstm) with its constructor
   parameters and fitted attributes;
 - ``arrays.npz``: the NumPy arrays of that tree, stored without pickle;
 - ``networks/<i>.keras``: each Keras network in Keras's native format.
@@ -42,7 +42,7 @@ _ARRAYS = "arrays.npz"
 _NETWORKS = "networks"
 # Packages whose estimator classes a file may name. Classes are imported by
 # name and filled with data: none of them runs code taken from a file.
-_ALLOWED_PACKAGES = ("sklearn", "scikeras", "sklstm")
+_ALLOWED_PACKAGES = ("sklearn", "sklstm")
 # Besides its constructor parameters and its public fitted attributes (names
 # ending in "_"), an estimator gets from a file only these private attributes
 # of its class or a base class, which a fitted estimator needs. A fitted sklstm
@@ -63,9 +63,6 @@ _PRIVATE_ATTRIBUTES = {
     "PowerTransformer": ("_scaler",),
     "SimpleImputer": ("_fit_dtype", "_fill_dtype"),
 }
-# Attributes a fit rebuilds and a loaded estimator does without: scikeras
-# keeps the callbacks of the last fit and predict in them.
-_TRANSIENT = ("_fit_callbacks", "_predict_callbacks")
 # Parameters naming a place on the machine that saved (a cache directory):
 # files store None, and a file that sets one is refused.
 _LOCAL_PARAMETERS = ("memory",)
@@ -182,8 +179,8 @@ def load(path):
     ------
     ModelFileError
         A subclass of ``ValueError``: the file is not an sklstm model file, is
-        damaged, or carries more than data: a class outside scikit-learn,
-        scikeras and sklstm, an attribute that is neither a constructor
+        damaged, or carries more than data: a class outside scikit-learn
+        and sklstm, an attribute that is neither a constructor
         parameter nor a fitted attribute of its estimator (such as one named
         like a method), a function that is not Keras's own, a cache directory,
         a pickled array, a member path outside the archive, or a Keras network
@@ -288,8 +285,6 @@ class _Writer:
         parameters = _parameter_names(cls)
         state = {}
         for name, value in vars(estimator).items():
-            if name in _TRANSIENT:
-                continue
             if name in parameters and name in _LOCAL_PARAMETERS:
                 value = None
             elif name not in parameters and not _is_attribute(cls, name):
@@ -562,8 +557,9 @@ def _private_names(classes):
 def _is_attribute(cls, name):
     """Whether a file may set ``name`` on a ``cls`` as a fitted attribute."""
     known = _is_fitted(name) or name in _private_names(cls.__mro__)
-    # A name the class defines (a method, a property) is never data.
-    return known and not hasattr(cls, name)
+    # A name the class defines (a method, a property, any descriptor) is
+    # never data; looked up without running the descriptors.
+    return known and not any(name in vars(base) for base in cls.__mro__)
 
 
 def _check_members(names, path):

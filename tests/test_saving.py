@@ -305,6 +305,7 @@ def test_load_refuses_pickled_arrays(saved_regressor, tmp_path):
         ("os:system", "refusing class 'os:system'"),
         ("subprocess:Popen", "refusing class"),
         ("builtins:eval", "refusing class"),
+        ("scikeras.wrappers:KerasRegressor", "refusing class"),
         ("sklearn.base:clone", "not an estimator class"),
         ("sklearn.nothing_here:Model", "unknown class"),
     ],
