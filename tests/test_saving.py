@@ -99,6 +99,16 @@ def test_loaded_estimator_trains_on_as_the_original(regressor, saved_regressor):
     assert not np.array_equal(loaded.predict(X), regressor.predict(X))
 
 
+def test_sequences_of_different_lengths_round_trip(tmp_path):
+    # The network starts with sklstm's own masking layer, which Keras's safe
+    # mode loads because sklstm registers it.
+    sequences = [X[i, : 3 + i % 4] for i in range(len(X))]
+    estimator = tiny(LSTMRegressor).fit(sequences, Y)
+    sklstm.save(estimator, tmp_path / "lengths.sklstm")
+    loaded = sklstm.load(tmp_path / "lengths.sklstm")
+    assert_array_equal(loaded.predict(sequences), estimator.predict(sequences))
+
+
 def test_unfitted_estimator_round_trip(tmp_path):
     estimator = LSTMClassifier(units=(4, 2), dense_units=(3,), learning_rate=0.01)
     sklstm.save(estimator, tmp_path / "unfitted.sklstm")
