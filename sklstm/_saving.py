@@ -485,23 +485,15 @@ class _Reader:
         return ModelFileError(f"{self.path}: {where}: {message}")
 
 
+# The kinds of entries, by their keys.
+_ONE_KEY_KINDS = (
+    "tuple", "dict", "bytes", "array", "scalar", "dtype", "numpy_type",
+    "network", "keras", "keras_class", "keras_function",
+)  # fmt: skip
 _ENTRY_KINDS = {
-    frozenset(keys): keys[0]
-    for keys in [
-        ("tuple",),
-        ("dict",),
-        ("bytes",),
-        ("array",),
-        ("scalar",),
-        ("object_array", "shape"),
-        ("dtype",),
-        ("numpy_type",),
-        ("network",),
-        ("keras",),
-        ("keras_class",),
-        ("keras_function",),
-        ("estimator", "state"),
-    ]
+    **{frozenset([kind]): kind for kind in _ONE_KEY_KINDS},
+    frozenset(["object_array", "shape"]): "object_array",
+    frozenset(["estimator", "state"]): "estimator",
 }
 
 
@@ -638,20 +630,23 @@ def _warn_if_versions_differ(saved, path):
 
 def _read_arrays(archive, path):
     content = io.BytesIO(_read_member(archive, _ARRAYS, path))
+    damaged = (zipfile.BadZipFile, zlib.error, OSError, EOFError)
     try:
-        with np.load(content, allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path}: {_ARRAYS} is not an .npz archive")
-            return {key: npz[key] for key in npz.files}
-    except ValueError as error:
-        if isinstance(error, ModelFileError):
-            raise
-        raise ModelFileError(
-            f"{path}: {_ARRAYS} holds pickled objects, which sklstm never "
-            f"writes; refusing to load it ({error})"
-        ) from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+        npz = np.load(content, allow_pickle=False)
+    except (ValueError, *damaged) as error:
         raise ModelFileError(f"{path}: {_ARRAYS} is damaged ({error})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise ModelFileError(f"{path}: {_ARRAYS} is not an .npz archive")
+    with npz:
+        try:
+            return {key: npz[key] for key in npz.files}
+        except ValueError as error:
+            raise ModelFileError(
+                f"{path}: {_ARRAYS} holds pickled objects, which sklstm never "
+                f"writes; refusing to load it ({error})"
+            ) from None
+        except damaged as error:
+            raise ModelFileError(f"{path}: {_ARRAYS} is damaged ({error})") from None
 
 
 def _load_network(archive, name, path):

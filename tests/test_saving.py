@@ -1,5 +1,6 @@
 """sklstm.save / sklstm.load: code-free model files, and refusing tampered ones."""
 
+import io
 import json
 import os
 import re
@@ -579,12 +580,13 @@ def test_load_refuses_malformed_index(saved_regressor, tmp_path, make_text, mess
 @pytest.mark.parametrize(
     "member, content, message",
     [
-        ("arrays.npz", b"\x93NUMPY" + b"\x00" * 20, "arrays.npz"),
-        ("arrays.npz", b"garbage", "arrays.npz"),
+        ("arrays.npz", "npy", "arrays.npz is not an .npz archive"),
+        ("arrays.npz", b"\x93NUMPY" + b"\x00" * 20, "arrays.npz is damaged"),
+        ("arrays.npz", b"garbage", "arrays.npz is damaged"),
         ("networks/0.keras", b"not a zip", "networks/0.keras is damaged"),
         ("networks/0.keras", "npz", "networks/0.keras is damaged"),
     ],
-    ids=["npy-header", "garbage-arrays", "network-not-zip", "network-npz"],
+    ids=["npy", "npy-header", "garbage-arrays", "network-not-zip", "network-npz"],
 )
 def test_load_refuses_members_of_the_wrong_kind(
     saved_regressor, tmp_path, member, content, message
@@ -592,6 +594,10 @@ def test_load_refuses_members_of_the_wrong_kind(
     if content == "npz":
         with zipfile.ZipFile(saved_regressor) as archive:
             content = archive.read("arrays.npz")
+    if content == "npy":
+        content = io.BytesIO()
+        np.save(content, np.arange(3))
+        content = content.getvalue()
     tampered = rewrite(saved_regressor, tmp_path / "t.sklstm", {member: content})
     with pytest.raises(ModelFileError, match=message):
         sklstm.load(tampered)
