@@ -10,6 +10,7 @@ exit status 2, as argument errors do.
 
 import argparse
 import sys
+import warnings
 
 from sklstm._version import __version__
 
@@ -99,8 +100,9 @@ def _add_forecast_parser(subparsers):
     )
     forecast.add_argument(
         "--time-col",
-        help="column of times (numbers or dates): sorts the rows and labels "
-        "the output (default: row order)",
+        help="column of times (numbers or dates), each time once: sorts the "
+        "rows, labels the output and places the rows of 'sklstm predict' in "
+        "time (default: row order)",
     )
     window = forecast.add_mutually_exclusive_group()
     window.add_argument(
@@ -163,8 +165,11 @@ def _add_predict_parser(subparsers):
         description="Load a model written by 'sklstm forecast' or 'sklstm "
         "classify' (its folder, or its model.sklstm file, next to model.json) "
         "and predict for a CSV file with the same columns: the forecast made "
-        "at every row, or the class of every sequence. Writes CSV to standard "
-        "output or --out.",
+        "at every row, or the class of every sequence. A forecaster's time "
+        "column places the rows in time: rows that continue the training data "
+        "are windowed on its last rows, rows inside the training period on the "
+        "rows before them, any others on the file's own rows. Writes CSV to "
+        "standard output or --out.",
     )
     predict.add_argument("model", help="output folder or model.sklstm file")
     predict.add_argument("data", help="CSV file with the columns the model reads")
@@ -251,11 +256,22 @@ def main(argv=None) -> int:
         args = parser.parse_args(["demo"])
     from sklstm._commands import CommandError
 
-    try:
-        return args.handler(args)
-    except CommandError as error:
-        print(f"sklstm {args.command}: error: {error}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_printer(args.command)
+        try:
+            return args.handler(args)
+        except CommandError as error:
+            print(f"sklstm {args.command}: error: {error}", file=sys.stderr)
+            return 2
+
+
+def _warning_printer(command):
+    """Print each warning as one line that names the command, as errors are."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"sklstm {command}: warning: {message}", file=sys.stderr)
+
+    return show
 
 
 if __name__ == "__main__":

@@ -40,7 +40,11 @@ def build_forecaster(window_size, units, epochs, seed):
     -------
     forecaster : TransformedTargetRegressor
         Unfitted; its regressor is the pipeline ``scale``, ``window``,
-        ``lstm``, and a ``MinMaxScaler`` scales the target.
+        ``lstm``, and a ``MinMaxScaler`` scales the target. The scaler
+        outputs pandas, so the time index of a DataFrame reaches the window,
+        which places rows in time by it: a file that continues the training
+        data is windowed on its tail, a slice of the training period on the
+        rows before it, any other data on its own history.
     """
     pipe = Pipeline(
         [
@@ -57,7 +61,7 @@ def build_forecaster(window_size, units, epochs, seed):
                 ),
             ),
         ]
-    )
+    ).set_output(transform="pandas")
     return TransformedTargetRegressor(regressor=pipe, transformer=MinMaxScaler())
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.testing import assert_allclose
 
+from sklstm import load
 from sklstm.__main__ import main
 
 N_ROWS = 80
@@ -97,6 +100,40 @@ def test_predict_applies_the_saved_forecaster(forecast, folder):
     np.testing.assert_allclose(
         applied.loc[written.index, "forecast"], written["forecast"], rtol=1e-5
     )
+
+
+@pytest.mark.parametrize(
+    "start, days_earlier, history",
+    [(63, 0, "training"), (30, 0, "training"), (0, 40, "own"), (70, 0, "own")],
+    ids=["continues-training", "inside-training", "before-training", "after-gap"],
+)
+def test_predict_places_the_rows_in_time(
+    start, days_earlier, history, forecast, folder, monkeypatch, capsys
+):
+    """Windows reach the training rows before the file, or only its own rows."""
+    _, out = forecast
+    monkeypatch.chdir(folder)
+    series = pd.read_csv("sales.csv").sort_values("date", ignore_index=True)
+    rows = series.iloc[start : start + 8].copy()
+    rows["date"] = pd.to_datetime(rows["date"]) - pd.Timedelta(days=days_earlier)
+    rows.to_csv("part.csv", index=False)
+    assert main(["predict", str(out), "part.csv", "--out", "part_pred.csv"]) == 0
+    # The forecaster was fitted on the first 63 days, with windows of 5.
+    known = series["sales"].to_numpy()[: start + 8]
+    if history == "own":
+        known = known[start:]
+    padded = np.r_[np.repeat(known[:1], 4), known]
+    windows = sliding_window_view(padded, 5)[-8:]
+    model = load(out / "model.sklstm")
+    scale, lstm = model.regressor_["scale"], model.regressor_["lstm"]
+    scaled = windows * scale.scale_[0] + scale.min_[0]
+    expected = model.transformer_.inverse_transform(
+        lstm.predict(scaled[:, :, np.newaxis]).reshape(-1, 1)
+    )
+    written = pd.read_csv("part_pred.csv")
+    assert_allclose(written["forecast"], expected[:, 0], rtol=1e-5)
+    warned = "skips time steps" in capsys.readouterr().err
+    assert warned is (start == 70)
 
 
 def test_forecast_search_prints_cv_table_for_multi_step(folder):
