@@ -53,8 +53,12 @@ def window_linear(series, window_size, horizon=1, target=None):
 def refeeding(pipe, series, n_steps):
     """The definition: predict on the whole extended series, keep the last."""
     rows = list(series)
+    names = getattr(pipe, "feature_names_in_", None)
     for _ in range(n_steps):
-        rows.append(pipe.predict(np.array(rows)[:, np.newaxis])[-1])
+        X = np.array(rows)[:, np.newaxis]
+        rows.append(
+            pipe.predict(X if names is None else pd.DataFrame(X, columns=names))[-1]
+        )
     return np.array(rows[len(series) :])
 
 
