@@ -4,9 +4,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_array, check_scalar
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,6 +12,16 @@ from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
     validate_data,
+)
+
+from sklstm._timeline import (
+    gap_positions,
+    index_kind,
+    is_default,
+    key_label,
+    next_keys,
+    time_index,
+    time_step,
 )
 
 _OUTPUTS = (None, "default", "pandas", "polars")
@@ -311,16 +319,16 @@ class SlidingWindowTransformer(
     def _fit_buffer(self, X, n_history: int) -> np.ndarray:
         """Validate `X`, learn the fitted state and return its padded buffer."""
         buffer = self._buffer(X, n_history, reset=True)
-        placed = None if self.history == "none" else _time_index(X)
+        placed = None if self.history == "none" else time_index(X)
         dtype, keys = (None, None) if placed is None else placed
         self.series_ = buffer[n_history:]
         self.index_, self.index_dtype_ = keys, dtype
-        self.index_step_ = None if keys is None else _time_step(X, keys, dtype)
-        if self.index_step_ is None:
+        step = None if keys is None else time_step(X.index, keys, dtype)
+        self.index_step_ = step
+        if step is None:
             self.index_gaps_ = np.zeros(0, dtype=np.int64)
         else:
-            follows = keys[1:] == self._next_keys(keys[:-1])
-            self.index_gaps_ = np.flatnonzero(~follows) + 1
+            self.index_gaps_ = gap_positions(keys, step, dtype)
         return buffer
 
     def _buffer(self, X, n_history: int, reset: bool) -> np.ndarray:
@@ -346,11 +354,11 @@ class SlidingWindowTransformer(
         """`X`'s index as keys on the fitted time axis, or None: place as array."""
         if self.index_step_ is None:
             return None
-        placed = _time_index(X)
+        placed = time_index(X)
         if placed is None:
             return None
         dtype, keys = placed
-        fitted_kind, kind = _index_kind(self.index_dtype_), _index_kind(dtype)
+        fitted_kind, kind = index_kind(self.index_dtype_), index_kind(dtype)
         if "integer" in (fitted_kind, kind) and fitted_kind != kind:
             return None
         if fitted_kind != kind or (kind == "period" and dtype != self.index_dtype_):
@@ -365,7 +373,7 @@ class SlidingWindowTransformer(
                 f"X has an index of dtype {dtype} and the fitted index is "
                 f"{self.index_dtype_}: both need a timezone, or neither"
             )
-        if kind == "integer" and _is_default(keys) and _is_default(self.index_):
+        if kind == "integer" and is_default(keys) and is_default(self.index_):
             common = min(len(values), len(self.series_))
             if not np.array_equal(values[:common], self.series_[:common]):
                 return None
@@ -388,8 +396,7 @@ class SlidingWindowTransformer(
         ``(key before, key after)``, where a history is padded.
         """
         if starts is None:
-            follows = keys[1:] == self._next_keys(keys[:-1])
-            starts = np.r_[0, np.flatnonzero(~follows) + 1]
+            starts = np.r_[0, gap_positions(keys, self.index_step_, self.index_dtype_)]
         runs, earliest_keys, gaps = [], [], []
         for start in starts:
             rows, earliest = self._history(values, keys, starts, runs, earliest_keys)
@@ -477,14 +484,7 @@ class SlidingWindowTransformer(
 
     def _next_keys(self, keys: np.ndarray) -> np.ndarray:
         """The keys one time step after `keys`."""
-        if not isinstance(self.index_step_, str):
-            return keys + self.index_step_
-        dates = pd.DatetimeIndex(keys.view("datetime64[ns]"))
-        timezone = getattr(pd.api.types.pandas_dtype(self.index_dtype_), "tz", None)
-        if timezone is not None:
-            dates = dates.tz_localize("UTC").tz_convert(timezone)
-        # Calendar arithmetic: a day or a month in local time, DST included.
-        return (dates + to_offset(self.index_step_)).as_unit("ns").asi8
+        return next_keys(keys, self.index_step_, self.index_dtype_)
 
     def _warn_gaps(self, gaps) -> None:
         before, after = (self._label(key) for key in gaps[0])
@@ -501,78 +501,7 @@ class SlidingWindowTransformer(
 
     def _label(self, key) -> str:
         """`key` of `index_` as the label it was, for messages."""
-        dtype = pd.api.types.pandas_dtype(self.index_dtype_)
-        if isinstance(dtype, pd.PeriodDtype):
-            return str(pd.Period(ordinal=int(key), freq=dtype.freq))
-        if _index_kind(self.index_dtype_) == "datetime":
-            stamp = pd.Timestamp(int(key), unit="ns", tz="UTC")
-            return str(stamp.tz_convert(getattr(dtype, "tz", None)))
-        return str(key)
-
-
-def _time_index(X):
-    """The dtype name and int64 keys of `X`'s time index, or None.
-
-    Only a DatetimeIndex, a PeriodIndex or an integer index tells time.
-    """
-    index = getattr(X, "index", None)
-    if isinstance(index, pd.DatetimeIndex):
-        index = index.as_unit("ns")
-    elif not (
-        isinstance(index, pd.PeriodIndex)
-        or (isinstance(index, pd.Index) and pd.api.types.is_integer_dtype(index))
-    ):
-        return None
-    if index.hasnans:
-        raise ValueError("the index of X has missing labels (NaT); drop those rows")
-    keys = index.asi8 if hasattr(index, "asi8") else index.to_numpy(np.int64)
-    steps = np.diff(keys)
-    if (steps <= 0).any():
-        row = int(np.argmax(steps <= 0)) + 1
-        raise ValueError(
-            "the index of X must increase without repeats to place its rows in "
-            f"time, but row {row} ({index[row]}) follows {index[row - 1]}: sort "
-            "X by time and drop repeated labels, or pass history='none'"
-        )
-    return str(index.dtype), np.asarray(keys, dtype=np.int64)
-
-
-def _time_step(X, keys: np.ndarray, dtype: str):
-    """One time step of the index of `X`, as `index_step_` describes."""
-    kind = _index_kind(dtype)
-    if kind == "period":
-        return pd.api.types.pandas_dtype(dtype).freq.n
-    if kind == "integer":
-        return int(np.gcd.reduce(np.diff(keys))) if len(keys) > 1 else 1
-    if X.index.freq is not None:
-        return X.index.freq.freqstr
-    if len(keys) > 2:
-        with warnings.catch_warnings():
-            # pandas 3 warns that infer_freq will return an offset; to_offset
-            # reads both.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            inferred = pd.infer_freq(X.index)
-        if inferred is not None:
-            return to_offset(inferred).freqstr
-    if len(keys) > 1:
-        # Local wall-clock times, so that days stay days across DST changes.
-        wall = X.index.tz_localize(None).as_unit("ns").asi8
-        step = pd.Timedelta(int(np.gcd.reduce(np.diff(wall))), unit="ns")
-        days = step // pd.Timedelta(days=1)
-        whole_days = step == pd.Timedelta(days=days)
-        return to_offset(f"{days}D" if whole_days else step).freqstr
-    return None
-
-
-def _index_kind(dtype: str) -> str:
-    if dtype.startswith("period"):
-        return "period"
-    return "datetime" if dtype.startswith("datetime") else "integer"
-
-
-def _is_default(keys: np.ndarray) -> bool:
-    """Whether increasing `keys` are 0, 1, 2, ..., a frame's default index."""
-    return keys[0] == 0 and keys[-1] == len(keys) - 1
+        return key_label(key, self.index_dtype_)
 
 
 def _starts_with(values: np.ndarray, series: np.ndarray) -> bool:

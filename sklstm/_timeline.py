@@ -1,0 +1,168 @@
+"""A pandas time index as int64 keys: its kind, its step, its runs and gaps."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+
+def time_index(X):
+    """The dtype name and int64 keys of `X`'s time index, or None.
+
+    Only a :class:`~pandas.DatetimeIndex`, a :class:`~pandas.PeriodIndex` or
+    an integer index tells time.
+
+    Parameters
+    ----------
+    X : object
+        Input data; only its ``index`` attribute, if any, is read.
+
+    Returns
+    -------
+    placed : tuple of (str, ndarray of shape (n_timesteps,) of int64) or None
+        The index dtype, such as ``"int64"``, ``"period[M]"`` or
+        ``"datetime64[ns, UTC]"``, and the keys: integer labels, period
+        ordinals, or nanoseconds since 1970 (UTC). None when `X` has no time
+        index.
+
+    Raises
+    ------
+    ValueError
+        If the index has missing labels, or does not strictly increase.
+    """
+    index = getattr(X, "index", None)
+    if isinstance(index, pd.DatetimeIndex):
+        index = index.as_unit("ns")
+    elif not (
+        isinstance(index, pd.PeriodIndex)
+        or (isinstance(index, pd.Index) and pd.api.types.is_integer_dtype(index))
+    ):
+        return None
+    if index.hasnans:
+        raise ValueError("the index of X has missing labels (NaT); drop those rows")
+    keys = index.asi8 if hasattr(index, "asi8") else index.to_numpy(np.int64)
+    steps = np.diff(keys)
+    if (steps <= 0).any():
+        row = int(np.argmax(steps <= 0)) + 1
+        raise ValueError(
+            "the index of X must increase without repeats to place its rows in "
+            f"time, but row {row} ({index[row]}) follows {index[row - 1]}: sort "
+            "X by time and drop repeated labels, or pass history='none'"
+        )
+    return str(index.dtype), np.asarray(keys, dtype=np.int64)
+
+
+def time_step(index: pd.Index, keys: np.ndarray, dtype: str):
+    """One time step of `index`.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The time index that `keys` encode.
+    keys : ndarray of shape (n_timesteps,) of int64
+        Its keys, from :func:`time_index`.
+    dtype : str
+        Its dtype name, from :func:`time_index`.
+
+    Returns
+    -------
+    step : int, str or None
+        In key units for an integer or period index; a pandas frequency
+        string for a datetime index (its ``freq``, else the inferred one,
+        else the greatest common divisor of its differences). None where a
+        one-row datetime index without ``freq`` cannot tell.
+    """
+    kind = index_kind(dtype)
+    if kind == "period":
+        return pd.api.types.pandas_dtype(dtype).freq.n
+    if kind == "integer":
+        return int(np.gcd.reduce(np.diff(keys))) if len(keys) > 1 else 1
+    if index.freq is not None:
+        return index.freq.freqstr
+    if len(keys) > 2:
+        with warnings.catch_warnings():
+            # pandas 3 warns that infer_freq will return an offset; to_offset
+            # reads both.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            inferred = pd.infer_freq(index)
+        if inferred is not None:
+            return to_offset(inferred).freqstr
+    if len(keys) > 1:
+        # Local wall-clock times, so that days stay days across DST changes.
+        wall = index.tz_localize(None).as_unit("ns").asi8
+        step = pd.Timedelta(int(np.gcd.reduce(np.diff(wall))), unit="ns")
+        days = step // pd.Timedelta(days=1)
+        whole_days = step == pd.Timedelta(days=days)
+        return to_offset(f"{days}D" if whole_days else step).freqstr
+    return None
+
+
+def index_kind(dtype: str) -> str:
+    """``"period"``, ``"datetime"`` or ``"integer"``: the kind of a time index."""
+    if dtype.startswith("period"):
+        return "period"
+    return "datetime" if dtype.startswith("datetime") else "integer"
+
+
+def next_keys(keys: np.ndarray, step, dtype: str) -> np.ndarray:
+    """The keys one time `step` after `keys`.
+
+    Parameters
+    ----------
+    keys : ndarray of shape (n_keys,) of int64
+        Keys of an index of dtype `dtype`.
+    step : int or str
+        One time step, from :func:`time_step`.
+    dtype : str
+        The index dtype name.
+
+    Returns
+    -------
+    later : ndarray of shape (n_keys,) of int64
+    """
+    if not isinstance(step, str):
+        return keys + step
+    dates = pd.DatetimeIndex(keys.view("datetime64[ns]"))
+    timezone = getattr(pd.api.types.pandas_dtype(dtype), "tz", None)
+    if timezone is not None:
+        dates = dates.tz_localize("UTC").tz_convert(timezone)
+    # Calendar arithmetic: a day or a month in local time, DST included.
+    return (dates + to_offset(step)).as_unit("ns").asi8
+
+
+def gap_positions(keys: np.ndarray, step, dtype: str) -> np.ndarray:
+    """Positions of the keys that follow a gap: missing time steps before them.
+
+    Parameters
+    ----------
+    keys : ndarray of shape (n_timesteps,) of int64
+        Increasing keys of an index of dtype `dtype`.
+    step : int or str
+        One time step, from :func:`time_step`.
+    dtype : str
+        The index dtype name.
+
+    Returns
+    -------
+    positions : ndarray of shape (n_gaps,) of int64
+        Each one starts a run of consecutive time steps; so does position 0.
+    """
+    follows = keys[1:] == next_keys(keys[:-1], step, dtype)
+    return np.flatnonzero(~follows) + 1
+
+
+def key_label(key, dtype: str) -> str:
+    """A key of an index of dtype `dtype` as the label it was, for messages."""
+    pandas_dtype = pd.api.types.pandas_dtype(dtype)
+    if isinstance(pandas_dtype, pd.PeriodDtype):
+        return str(pd.Period(ordinal=int(key), freq=pandas_dtype.freq))
+    if index_kind(dtype) == "datetime":
+        stamp = pd.Timestamp(int(key), unit="ns", tz="UTC")
+        return str(stamp.tz_convert(getattr(pandas_dtype, "tz", None)))
+    return str(key)
+
+
+def is_default(keys: np.ndarray) -> bool:
+    """Whether increasing `keys` are 0, 1, 2, ..., a frame's default index."""
+    return keys[0] == 0 and keys[-1] == len(keys) - 1
