@@ -1,26 +1,28 @@
-"""LSTMMixin: what both estimators share on top of scikeras.
+"""LSTMMixin: the parameters, network, data checks and training of the estimators.
 
-Everything sklstm takes from scikeras is used here and in the two estimator
-modules only through the hooks of ``scikeras.wrappers.BaseWrapper``
-(``_keras_build_fn``, ``_build_keras_model``, ``_validate_data``,
-``_fit_keras_model``, ``_predict_raw``), so that moving to another base touches
-few places.
+The estimators subclass scikeras's ``BaseWrapper``, but sklstm owns their
+lifecycle: ``fit`` and ``partial_fit`` call :meth:`LSTMMixin._fit`, which
+reads top to bottom (as scikit-learn's ``_multilayer_perceptron.py`` does)
+and runs none of scikeras's fit or predict code. The public extras of
+``BaseWrapper`` are hidden, so that moving to another base touches this module
+only.
 """
 
-import copy
 import math
+from inspect import signature
 from numbers import Integral, Real
 
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
     StrOptions,
 )
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -29,18 +31,18 @@ from sklearn.utils.validation import (
 
 from sklstm._batches import ArrayBatches
 from sklstm._device import limit_threads, warn_if_not_fused
-from sklstm._forward import _padded_rows, predict_outputs
+from sklstm._forward import predict_outputs, training_quietly
 from sklstm._sequences import (
     PaddingMask,
     has_padding_mask,
     is_padded,
     is_sequence_list,
     pad_sequences,
-    pad_steps,
-    predict_by_length,
 )
 
 _MAX_SEED = np.iinfo(np.int32).max
+# The one place that names the recurrent layer class.
+_LSTM = keras.layers.LSTM
 
 
 def _layer_sizes(name, value, allow_empty=False):
@@ -67,59 +69,134 @@ def _fresh(obj):
     return obj
 
 
-class _StopOnNonFiniteLoss(keras.callbacks.Callback):
-    """Stop training after the first epoch whose loss is NaN or infinite."""
+def _config(obj):
+    """The settings of a Keras object, without its unique name."""
+    return {k: v for k, v in obj.get_config().items() if k != "name"}
 
-    def __init__(self):
-        super().__init__()
-        self.epoch, self.loss = None, None
 
-    def on_epoch_end(self, epoch, logs=None):
-        loss = float((logs or {}).get("loss", 0.0))
-        if not math.isfinite(loss):
-            self.epoch, self.loss = epoch, loss
-            self.model.stop_training = True
+def _same(a, b):
+    """Whether two parameter values ask for the same thing.
+
+    Keras objects compare by class and settings, so that a copy (after
+    loading a saved estimator) counts as unchanged.
+    """
+    if a is b:
+        return True
+    if hasattr(a, "get_config") and hasattr(b, "get_config"):
+        return type(a) is type(b) and _config(a) == _config(b)
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_array_like(value, name):
+    """Refuse what is no array: None, scalars, strings, dicts, sets, iterators."""
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        array_like = len(shape) > 0
+    else:
+        array_like = (
+            hasattr(value, "__len__")
+            and hasattr(value, "__getitem__")
+            and not isinstance(value, str | bytes | dict)
+        )
+    if not array_like:
+        raise TypeError(
+            f"{name} must be array-like (an array, a DataFrame or a list), got "
+            f"{type(value).__name__}"
+        )
+
+
+def _as_weights(sample_weight, n_samples):
+    """``sample_weight`` checked and as float32 ``(n_samples,)``, or None."""
+    if sample_weight is None:
+        return None
+    return _check_sample_weight(
+        sample_weight, np.empty(n_samples), dtype=np.float32, ensure_non_negative=True
+    )
+
+
+class _Hidden:
+    """Hide an attribute of scikeras's ``BaseWrapper`` that sklstm does not offer.
+
+    ``hasattr`` is False for it, and ``help`` shows no scikeras docstring.
+    """
+
+    def __set_name__(self, owner, name):
+        self._name = name
+
+    def __get__(self, instance, owner=None):
+        raise AttributeError(f"{owner.__name__} has no attribute {self._name!r}")
+
+
+class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
+    """Keras's per-batch ``TerminateOnNaN``, raising a ``FloatingPointError``.
+
+    The error names the usual causes of a diverging loss instead of stopping
+    quietly with a half-trained network.
+    """
+
+    def __init__(self, learning_rate):
+        super().__init__(raise_error=True)
+        self._learning_rate = learning_rate
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        try:
+            super().on_batch_end(batch, logs)
+        except RuntimeError:
+            raise FloatingPointError(
+                f"training diverged: the loss was {logs['loss']} after batch "
+                f"{batch + 1} of epoch {self._epoch + 1}, and training stopped. "
+                "Usual causes: a learning_rate too high (it is "
+                f"{self._learning_rate}), an unscaled regression target (scale "
+                "y, e.g. with TransformedTargetRegressor and StandardScaler), or "
+                "inputs with huge values (scale X)"
+            ) from None
 
 
 class _FittedState:
-    """The attributes of an estimator, and the weights ``fit`` may change.
+    """The attributes of an estimator, and the network state ``fit`` may change.
 
     Parameters
     ----------
     estimator : LSTMRegressor or LSTMClassifier
         The estimator about to be fitted.
-    warm_start : bool
+    warm : bool
         Whether the fit trains the current network further, so that its
-        weights and optimizer state must be kept too.
+        weights, its optimizer and its compiled loss must be kept too.
     """
 
-    def __init__(self, estimator, warm_start):
+    def __init__(self, estimator, warm):
         self._attributes = dict(estimator.__dict__)
-        self._history = copy.deepcopy(estimator.__dict__.get("history_"))
-        model = estimator.__dict__.get("model_") if warm_start else None
-        self._model = model
-        if model is not None:
-            self._variables = list(model.variables)
-            if model.optimizer is not None:
-                self._variables += list(model.optimizer.variables)
+        self._model = estimator.model_ if warm else None
+        if self._model is not None:
+            self._optimizer = self._model.optimizer
+            self._variables = [*self._model.variables, *self._optimizer.variables]
             self._values = [v.numpy() for v in self._variables]
 
     def restore(self, estimator):
         """Give ``estimator`` back the state it had when this was made."""
         estimator.__dict__.clear()
         estimator.__dict__.update(self._attributes)
-        if self._history is not None:
-            estimator.history_ = self._history
-        if self._model is not None:
-            for variable, value in zip(self._variables, self._values, strict=True):
-                variable.assign(value)
+        if self._model is None:
+            return
+        # The failed fit may have compiled the network with new settings.
+        estimator._compile(self._model, self._optimizer, estimator._network_params)
+        for variable, value in zip(self._variables, self._values, strict=True):
+            variable.assign(value)
 
 
 class LSTMMixin:
     """Parameters, network, data checks and training shared by the estimators.
 
-    The concrete estimators add the output layer and the loss
-    (``_output_layer``) and the target checks (``_validate_target``).
+    The concrete estimators add the target checks and encoding
+    (``_validate_target``, ``_encode_target``), the output layer
+    (``_output_layer``) and the default loss (``_training_loss``).
     """
 
     _parameter_constraints = {
@@ -144,6 +221,25 @@ class LSTMMixin:
         "verbose": ["verbose", StrOptions({"auto"})],
         "warm_start": ["boolean"],
     }
+    # Parameters that shape the network: a warm start cannot change them.
+    _architecture_params = (
+        "units",
+        "bidirectional",
+        "dropout",
+        "recurrent_dropout",
+        "activation",
+        "recurrent_activation",
+        "dense_units",
+    )
+    # ... and those a warm start recompiles the network with.
+    _compile_params = ("optimizer", "learning_rate", "loss", "metrics")
+
+    initialize = _Hidden()
+    initialized_ = _Hidden()
+    current_epoch = _Hidden()
+    target_encoder = _Hidden()
+    feature_encoder = _Hidden()
+    scorer = _Hidden()
 
     def __init__(
         self,
@@ -190,32 +286,208 @@ class LSTMMixin:
         self.verbose = verbose
         self.warm_start = warm_start
 
-    # -- network -------------------------------------------------------------
+    # -- parameters ----------------------------------------------------------
 
-    def _build_keras_model(self):
-        # The network always comes from the hyperparameters: scikeras's
-        # ``model=`` argument and its global seeding are not used.
-        return self._keras_build_fn()
+    @classmethod
+    def _get_param_names(cls):
+        return sorted(p for p in signature(cls.__init__).parameters if p != "self")
 
-    def _keras_build_fn(self):
-        """Build and compile the network for the data seen in ``fit``.
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Ignored: no parameter is an estimator.
+
+        Returns
+        -------
+        params : dict
+            The ``__init__`` parameters and their values.
+        """
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        Parameters
+        ----------
+        **params : dict
+            ``__init__`` parameters and their new values.
+
+        Returns
+        -------
+        self : estimator
+            This estimator.
+
+        Raises
+        ------
+        ValueError
+            If a name is not a parameter of this estimator; then no
+            parameter is set.
+        """
+        valid = self._get_param_names()
+        for name in params:
+            if name not in valid:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator "
+                    f"{type(self).__name__}. Valid parameters are: {valid!r}."
+                )
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    # -- the lifecycle -------------------------------------------------------
+
+    def _fit(self, X, y, sample_weight, validation_data, incremental, classes=None):
+        """Train on ``X`` and ``y``: the one path of ``fit`` and ``partial_fit``.
+
+        A first fit (or any ``fit`` without ``warm_start``) builds a new
+        network; ``partial_fit`` and a warm start train the fitted one further
+        with the current training settings. If anything fails or is
+        interrupted (``KeyboardInterrupt``), the estimator gets back every
+        attribute, weight and optimizer state it had before.
+        """
+        self._validate_params()
+        first_pass = not (hasattr(self, "model_") and (incremental or self.warm_start))
+        before = _FittedState(self, warm=not first_pass)
+        try:
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the "
+                    "target y is None"
+                )
+            X = self._validate_sequences(X, reset=first_pass)
+            _check_array_like(y, "y")
+            y = self._validate_target(y, reset=first_pass, classes=classes)
+            check_consistent_length(X, y)
+            sample_weight = self._sample_weight(y, sample_weight)
+            validation = self._validation_arrays(validation_data)
+            if first_pass:
+                self._seed = int(
+                    check_random_state(self.random_state).randint(_MAX_SEED)
+                )
+                self.model_ = self._keras_build_fn(X.shape[2], masked=is_padded(X))
+                self._compile(self.model_, self._make_optimizer(), self.get_params())
+                self.history_ = {}
+            else:
+                self._check_architecture(X)
+                self._update_training_settings()
+            self._network_params = {
+                name: getattr(self, name)
+                for name in (*self._architecture_params, *self._compile_params)
+            }
+            arrays = (X, self._encode_target(y), sample_weight)
+            self._train(arrays, validation, epochs=1 if incremental else self.epochs)
+        except BaseException:
+            before.restore(self)
+            raise
+        return self
+
+    # -- data ----------------------------------------------------------------
+
+    def _validate_sequences(self, X, reset):
+        """Return ``X`` as float32 ``(n_samples, n_timesteps, n_features)``.
+
+        A list of sequences is padded at the end with NaN (``pad_sequences``).
+        """
+        _check_array_like(X, "X")
+        listed = is_sequence_list(X, univariate=not reset and self._x_ndim == 3)
+        if listed:
+            X = pad_sequences(X)
+        elif not hasattr(X, "ndim"):
+            X = np.asarray(X)
+        name = type(self).__name__
+        if X.ndim > 3:
+            raise ValueError(
+                "X must be 2D (n_samples, n_timesteps) or 3D (n_samples, "
+                f"n_timesteps, n_features), got a {X.ndim}D array"
+            )
+        # Scalars and 1D input fail in validate_data with scikit-learn's message.
+        ndim = max(X.ndim, 2)
+        if not reset and ndim != self._x_ndim:
+            raise ValueError(
+                f"X is {ndim}D, but {name} was fitted on {self._x_ndim}D input"
+            )
+        if ndim == 2:
+            X = validate_data(self, X, reset=reset, dtype=np.float32)
+            X = X[:, :, np.newaxis]
+        else:
+            if not listed:
+                X = check_array(X, allow_nd=True, dtype=np.float32, input_name="X")
+            if 0 in X.shape[1:]:
+                raise ValueError(
+                    f"X has shape {X.shape}: n_timesteps and n_features must "
+                    "be at least 1"
+                )
+            n_features = X.shape[2]
+            if reset:
+                self.n_features_in_ = n_features
+                self.__dict__.pop("feature_names_in_", None)
+            elif n_features != self.n_features_in_:
+                raise ValueError(
+                    f"X has {n_features} features, but {name} is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+        if reset:
+            self._x_ndim = ndim
+        return X
+
+    def _sample_weight(self, y, sample_weight):
+        """Float32 weights ``(n_samples,)`` of the training loss, or None."""
+        return _as_weights(sample_weight, len(y))
+
+    def _validation_arrays(self, validation_data):
+        """``(X, y_encoded, sample_weight)`` held out to compute ``val_loss``."""
+        if validation_data is None:
+            return None
+        if self.validation_split:
+            raise ValueError(
+                "pass validation_data or validation_split, not both: "
+                f"validation_split={self.validation_split}"
+            )
+        if not isinstance(validation_data, tuple | list) or len(
+            validation_data
+        ) not in (2, 3):
+            raise TypeError(
+                "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                f"sample_weight_val), got {type(validation_data).__name__}"
+            )
+        X, y, *weight = validation_data
+        X = self._validate_sequences(X, reset=False)
+        _check_array_like(y, "y")
+        y = self._validate_target(y, reset=False)
+        check_consistent_length(X, y)
+        weight = _as_weights(weight[0] if weight else None, len(y))
+        return X, self._encode_target(y), weight
+
+    # -- the network ---------------------------------------------------------
+
+    def _keras_build_fn(self, n_features, masked):
+        """Build the network for sequences of ``n_features`` features.
+
+        Parameters
+        ----------
+        n_features : int
+            Features per time step.
+        masked : bool
+            Start with a ``PaddingMask`` layer that masks the padding of
+            sequences of different lengths. Only padded input gets it: masks
+            keep the torch backend off cuDNN and make the other backends' step
+            loop do more work.
 
         Returns
         -------
         model : keras.Model
-            Input ``(batch, None, n_features)``: the time axis is free, so a
-            model trained on windows of 50 predicts on windows of 60. After
-            padded input (sequences of different lengths), a ``PaddingMask``
-            layer comes first and masks the padding.
+            Uncompiled; input ``(batch, None, n_features)``: the time axis is
+            free, so a network trained on windows of 50 predicts on windows
+            of 60.
         """
         limit_threads()
         warn_if_not_fused(self)
         next_seed = _seed_stream(self._seed)
-        n_features = 1 if self._x_ndim == 2 else self.n_features_in_
         inputs = keras.Input(shape=(None, n_features))
-        # Only padded input gets the mask: masks keep the torch backend off
-        # cuDNN and make the other backends' step loop do more work.
-        x = PaddingMask()(inputs) if self._padded else inputs
+        x = PaddingMask()(inputs) if masked else inputs
         sizes = _layer_sizes("units", self.units)
         for i, size in enumerate(sizes):
             x = self._lstm_layer(size, i < len(sizes) - 1, next_seed)(x)
@@ -225,21 +497,11 @@ class LSTMMixin:
                 activation="relu",
                 kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
             )(x)
-        outputs, loss = self._output_layer(x, next_seed)
-        model = keras.Model(inputs, outputs)
-        metrics = [self.metrics] if isinstance(self.metrics, str) else self.metrics
-        model.compile(
-            optimizer=self._make_optimizer(),
-            # Losses hold no state, and a copy can lose settings: Keras's
-            # Huber.get_config() drops ``delta``.
-            loss=loss,
-            metrics=[_fresh(m) for m in metrics or ()],
-        )
-        return model
+        return keras.Model(inputs, self._output_layer(x, next_seed))
 
     def _lstm_layer(self, units, return_sequences, next_seed):
         def lstm(**kwargs):
-            return keras.layers.LSTM(
+            return _LSTM(
                 units,
                 return_sequences=return_sequences,
                 activation=self.activation,
@@ -276,134 +538,80 @@ class LSTMMixin:
                 ) from None
         return self.optimizer(**config)
 
-    # -- data ----------------------------------------------------------------
-
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        if reset and y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target "
-                "y is None"
-            )
-        if X is not None:
-            X = self._validate_sequences(X, reset=reset)
-        if y is not None:
-            y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-            y = self._validate_target(y, reset=reset)
-        if X is not None and y is not None:
-            check_consistent_length(X, y)
-        return X, y
-
-    def _validate_sequences(self, X, reset):
-        """Return ``X`` as float32 ``(n_samples, n_timesteps, n_features)``.
-
-        A list of sequences is padded at the end with NaN (``pad_sequences``).
-        """
-        listed = is_sequence_list(X, univariate=not reset and self._x_ndim == 3)
-        if listed:
-            X = pad_sequences(X)
-        elif not hasattr(X, "ndim"):
-            X = np.asarray(X)
-        name = type(self).__name__
-        if X.ndim > 3:
-            raise ValueError(
-                "X must be 2D (n_samples, n_timesteps) or 3D (n_samples, "
-                f"n_timesteps, n_features), got a {X.ndim}D array"
-            )
-        # 1D input fails in validate_data with scikit-learn's usual message.
-        ndim = max(X.ndim, 2)
-        if not reset and ndim != self._x_ndim:
-            raise ValueError(
-                f"X is {ndim}D, but {name} was fitted on {self._x_ndim}D input"
-            )
-        if ndim == 2:
-            X = validate_data(self, X, reset=reset, dtype=np.float32)
-            X = X[:, :, np.newaxis]
-        else:
-            if not listed:
-                X = check_array(X, allow_nd=True, dtype=np.float32, input_name="X")
-            if 0 in X.shape[1:]:
-                raise ValueError(
-                    f"X has shape {X.shape}: n_timesteps and n_features must "
-                    "be at least 1"
-                )
-            n_features = X.shape[2]
-            if reset:
-                self.n_features_in_ = n_features
-                self.__dict__.pop("feature_names_in_", None)
-            elif n_features != self.n_features_in_:
-                raise ValueError(
-                    f"X has {n_features} features, but {name} is expecting "
-                    f"{self.n_features_in_} features as input"
-                )
-        if reset:
-            self._x_ndim = ndim
-            self._padded = listed and is_padded(X)
-        return X
-
-    def _validate_sample_weight(self, X, y, sample_weight):
-        # scikeras drops the rows of weight 0 with ``X[mask]``, which a list of
-        # sequences (passed to ``score``) does not support.
-        rows, y, sample_weight = super()._validate_sample_weight(
-            np.arange(len(X)), y, sample_weight
+    def _compile(self, model, optimizer, params):
+        """Compile ``model`` with ``optimizer``, loss and metrics from ``params``."""
+        metrics = params["metrics"]
+        metrics = [metrics] if isinstance(metrics, str) else metrics or ()
+        model.compile(
+            optimizer=optimizer,
+            # Losses hold no state, and a copy can lose settings: Keras's
+            # Huber.get_config() drops ``delta``.
+            loss=self._training_loss(params["loss"]),
+            metrics=[_fresh(m) for m in metrics],
         )
-        return _safe_indexing(X, rows), y, sample_weight
 
-    # -- training ------------------------------------------------------------
-
-    def _initialize(self, X, y=None):
-        self._seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
-        return super()._initialize(X, y)
-
-    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        """Fit as scikeras does, or leave the estimator as it was.
-
-        If training fails or is interrupted (``KeyboardInterrupt``), the
-        estimator gets back the attributes it had before, and a network that
-        a warm start was training gets back its weights: it is never left
-        half-fitted.
-        """
-        self._validate_params()
-        before = _FittedState(self, warm_start or self.warm_start)
-        try:
-            return super()._fit(
-                X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-            )
-        except BaseException:
-            before.restore(self)
-            raise
-
-    def _fit_keras_model(
-        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-    ):
-        """Train ``model_`` on batches cut from ``X``; record ``history_``.
-
-        The last ``validation_split`` of the rows is held out (before any
-        shuffling, as Keras does), and rows are reshuffled every epoch in an
-        order drawn from ``random_state`` and the epoch number, so results
-        repeat without touching global random state. One endless stream of
-        batches (``ArrayBatches``) serves every epoch, so an epoch of a few
-        samples costs little more than its one update.
-        """
+    def _check_architecture(self, X):
+        """Refuse a warm start that would need another network."""
+        for name in self._architecture_params:
+            if not _same(getattr(self, name), self._network_params[name]):
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} differs from the "
+                    f"{name}={self._network_params[name]!r} of the fitted network: "
+                    "a warm start cannot change the network; fit a new one "
+                    "(warm_start=False)"
+                )
         if is_padded(X) and not has_padding_mask(self.model_):
             raise ValueError(
                 "X holds sequences of different lengths, but this network was "
                 "built for sequences of one length: fit a new one on them "
                 "(warm_start=False)"
             )
-        y = np.asarray(y, dtype=np.float32)
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        n_train = math.floor(len(X) * (1.0 - self.validation_split))
+
+    def _update_training_settings(self):
+        """Give the fitted network the current optimizer, loss and metrics.
+
+        The optimizer keeps its state (moments, step count) unless the
+        ``optimizer`` parameter changed; a new ``learning_rate`` is set on
+        it. Compiling again happens only when something changed, since it
+        makes Keras trace the training step anew.
+        """
+        built = self._network_params
+        optimizer = self.model_.optimizer
+        if not _same(self.optimizer, built["optimizer"]):
+            optimizer = self._make_optimizer()
+        elif not isinstance(self.optimizer, keras.optimizers.Optimizer):
+            optimizer.learning_rate = self.learning_rate
+        unchanged = all(_same(getattr(self, p), built[p]) for p in ("loss", "metrics"))
+        if optimizer is not self.model_.optimizer or not unchanged:
+            self._compile(self.model_, optimizer, self.get_params())
+
+    # -- training ------------------------------------------------------------
+
+    def _train(self, arrays, validation, epochs):
+        """Train ``model_`` on batches cut from ``arrays``; extend ``history_``.
+
+        ``arrays`` is ``(X, y_encoded, sample_weight or None)``. Without
+        ``validation``, the last ``validation_split`` of the rows is held out
+        (before any shuffling, as Keras does). Rows are reshuffled every epoch
+        in an order drawn from ``random_state`` and the epoch number, so
+        results repeat without touching global random state. One endless
+        stream of batches (``ArrayBatches``) serves every epoch, so an epoch
+        of a few samples costs little more than its one update.
+        """
+        arrays = tuple(a for a in arrays if a is not None)
+        n_samples = len(arrays[0])
+        n_train = math.floor(n_samples * (1.0 - self.validation_split))
         if n_train == 0:
             raise ValueError(
                 f"validation_split={self.validation_split} leaves no training "
-                f"samples out of {len(X)}"
+                f"samples out of {n_samples}"
             )
-        if not warm_start or not hasattr(self, "history_"):
-            self.history_ = {}
+        if n_train < n_samples:
+            validation = tuple(a[n_train:] for a in arrays)
+        batch_size = self.batch_size or 32
         # Epochs are numbered across warm starts, and each one is shuffled
         # differently.
         initial_epoch = len(self.history_.get("loss", ()))
-        batch_size = self.batch_size or 32
         train = ArrayBatches(
             tuple(a[:n_train] for a in arrays),
             batch_size,
@@ -411,34 +619,30 @@ class LSTMMixin:
             first_epoch=initial_epoch,
             repeat=True,
         )
-        validation = None
-        if n_train < len(X):
-            validation = ArrayBatches(tuple(a[n_train:] for a in arrays), batch_size)
-        divergence = _StopOnNonFiniteLoss()
-        history = self.model_.fit(
-            train,
-            steps_per_epoch=train.steps_per_epoch,
-            validation_data=validation,
-            epochs=initial_epoch + epochs,
-            initial_epoch=initial_epoch,
-            # Batches come pre-shuffled; Keras would reorder them with the
-            # global ``random`` module.
-            shuffle=False,
-            callbacks=[divergence, *self._training_callbacks(validation is not None)],
-            verbose=self.verbose,
-            **kwargs,
-        )
-        if divergence.loss is not None:
-            raise FloatingPointError(
-                f"training diverged: the loss was {divergence.loss} after epoch "
-                f"{divergence.epoch + 1}, and training stopped. Usual causes: a "
-                f"learning_rate too high (it is {self.learning_rate}), an "
-                "unscaled regression target (scale y, e.g. with "
-                "TransformedTargetRegressor and StandardScaler), or inputs with "
-                "huge values (scale X)"
+        if validation is not None:
+            validation = ArrayBatches(
+                tuple(a for a in validation if a is not None), batch_size
             )
-        for key, values in history.history.items():
-            self.history_.setdefault(key, []).extend(values)
+        with training_quietly():
+            history = self.model_.fit(
+                train,
+                steps_per_epoch=train.steps_per_epoch,
+                validation_data=validation,
+                epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch,
+                # Batches come pre-shuffled; Keras would reorder them with the
+                # global ``random`` module.
+                shuffle=False,
+                callbacks=[
+                    _TerminateOnNaN(self.learning_rate),
+                    *self._training_callbacks(validation is not None),
+                ],
+                verbose=self.verbose,
+            )
+        self.history_ = {
+            key: [*self.history_.get(key, ()), *values]
+            for key, values in history.history.items()
+        }
 
     def _training_callbacks(self, has_validation):
         callbacks = list(self.callbacks or ())
@@ -462,39 +666,13 @@ class LSTMMixin:
 
     def _predict_raw(self, X):
         """Network outputs for ``X``, shape ``(n_samples, n_outputs)``."""
-        check_is_fitted(self, "model_")
-        X, _ = self._validate_data(X)
-        if has_padding_mask(self.model_):
-            # Masked padding has no effect: lengths rounded up like batch
-            # sizes keep the number of compiled shapes small.
-            X = pad_steps(X, _padded_rows(X.shape[1]))
-        elif is_padded(X):
-            return predict_by_length(lambda x: predict_outputs(self.model_, x), X)
-        return predict_outputs(self.model_, X)
-
-    def score(self, X, y, sample_weight=None):
-        """Score the predictions for ``X`` against ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps, n_features) or \
-                (n_samples, n_timesteps), or list of array-like
-            Sequences, or a list of ``n_samples`` sequences of shape
-            ``(n_timesteps_i, n_features)`` whose lengths may differ.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        score : float
-            R² for :class:`LSTMRegressor`, accuracy for :class:`LSTMClassifier`.
-        """
-        check_is_fitted(self, "model_")
-        return super().score(X, y, sample_weight=sample_weight)
+        check_is_fitted(self)
+        return predict_outputs(self.model_, self._validate_sequences(X, reset=False))
 
     # -- scikit-learn --------------------------------------------------------
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
 
     def __repr__(self, N_CHAR_MAX=700):
         # scikit-learn's repr (changed parameters only), not scikeras's.

@@ -2,26 +2,46 @@
 
 import keras
 import numpy as np
-from scikeras.utils.transformers import _is_categorical_crossentropy
-from scikeras.wrappers import BaseWrapper, KerasClassifier
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import check_array, column_or_1d
 
 from sklstm._base import LSTMMixin
 
 
-def _is_binary_crossentropy(loss):
-    """Whether ``loss`` expects one sigmoid output (the default for 2 classes)."""
+def _is_loss(loss, names, loss_class):
+    """Whether ``loss`` is Keras's loss ``loss_class``, by name or object."""
     return (
-        loss in (None, "binary_crossentropy", "bce", "BinaryCrossentropy")
-        or isinstance(loss, keras.losses.BinaryCrossentropy)
-        or getattr(loss, "__name__", None) == "binary_crossentropy"
+        loss in names
+        or isinstance(loss, loss_class)
+        or getattr(loss, "__name__", None) == names[0]
     )
 
 
-class LSTMClassifier(LSTMMixin, KerasClassifier):
+def _is_binary_crossentropy(loss):
+    """Whether ``loss`` expects one sigmoid output."""
+    return _is_loss(
+        loss,
+        ("binary_crossentropy", "bce", "BinaryCrossentropy"),
+        keras.losses.BinaryCrossentropy,
+    )
+
+
+def _is_categorical_crossentropy(loss):
+    """Whether ``loss`` expects one-hot encoded labels."""
+    return _is_loss(
+        loss,
+        ("categorical_crossentropy", "cce", "CategoricalCrossentropy"),
+        keras.losses.CategoricalCrossentropy,
+    )
+
+
+class LSTMClassifier(ClassifierMixin, LSTMMixin, BaseWrapper):
     """Long short-term memory network classifier.
 
     Builds, compiles and trains a Keras LSTM network from plain
@@ -60,7 +80,8 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         output) for two classes and ``"sparse_categorical_crossentropy"``
         (softmax over the classes) for more. Any loss other than binary
         cross-entropy selects the softmax output; with
-        ``"categorical_crossentropy"`` the labels are one-hot encoded.
+        ``"categorical_crossentropy"`` the labels are one-hot encoded. Binary
+        cross-entropy with more than two classes raises ``ValueError``.
     metrics : list of str or keras.metrics.Metric, default=None
         Extra Keras metrics recorded in ``history_`` each epoch.
     epochs : int, default=10
@@ -85,7 +106,13 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch.
     warm_start : bool, default=False
         Continue training the fitted network on the next call to ``fit``
-        instead of building a new one.
+        instead of building a new one, as :meth:`partial_fit` does. Such a
+        fit trains with the current ``optimizer``, ``learning_rate``,
+        ``loss``, ``metrics`` and training settings; the optimizer keeps its
+        state (moments, step count) unless ``optimizer`` changed. A changed
+        parameter of the network itself (``units``, ``bidirectional``,
+        ``dropout``, ``recurrent_dropout``, ``activation``,
+        ``recurrent_activation``, ``dense_units``) raises ``ValueError``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, keyed by label, multiplied into
         ``sample_weight``; ``"balanced"`` weighs classes inversely to their
@@ -121,6 +148,10 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
     :func:`sequences_from_frame`). ``y`` holds
     one label per sequence, of two or more classes. :meth:`score` is
     accuracy.
+
+    A fit that fails or is interrupted (``ValueError``, a
+    ``FloatingPointError`` when the loss diverges, ``KeyboardInterrupt``)
+    leaves the estimator exactly as it was before the call.
 
     Examples
     --------
@@ -190,11 +221,12 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         )
         self.class_weight = class_weight
 
-    # scikeras's KerasClassifier.fit/partial_fit multiply class weights into
-    # the caller's sample_weight array in place; sklstm applies them to the
-    # encoded target instead (``_fit_keras_model``) and skips that step.
-    def fit(self, X, y, sample_weight=None, **kwargs):
-        """Build a new network and train it on labelled sequences.
+    def fit(self, X, y, sample_weight=None, *, validation_data=None):
+        """Train a new network on labelled sequences.
+
+        With ``warm_start=True`` and a fitted network, train that network
+        further instead (:term:`warm_start`); ``y`` may then hold only labels
+        of ``classes_``.
 
         Parameters
         ----------
@@ -205,20 +237,23 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
         y : array-like of shape (n_samples,)
             Labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
-        **kwargs : dict
-            Extra arguments for ``keras.Model.fit``.
+            Non-negative weights of the samples in the loss, multiplied by
+            ``class_weight``.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, \
+                sample_weight_val), default=None
+            Held-out data to compute ``val_loss`` on after each epoch (which
+            ``early_stopping`` then monitors), instead of
+            ``validation_split``.
 
         Returns
         -------
         self : LSTMClassifier
             The fitted estimator.
         """
-        self.classes_ = None
-        return BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
+        return self._fit(X, y, sample_weight, validation_data, incremental=False)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
-        """Train the network for one more epoch, building it if needed.
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train the network for one more epoch, building it on the first call.
 
         Parameters
         ----------
@@ -227,77 +262,132 @@ class LSTMClassifier(LSTMMixin, KerasClassifier):
             Training sequences, or a list of sequences of shape
             ``(n_timesteps_i, n_features)`` whose lengths may differ.
         y : array-like of shape (n_samples,)
-            Labels.
+            Labels, all of them in ``classes``.
         classes : array-like of shape (n_classes,), default=None
-            All labels across calls; required on the first call if ``y``
-            does not hold them all.
+            All labels across calls. On the first call, ``None`` takes the
+            labels of ``y``; on later calls it must be ``None`` or equal
+            ``classes_``, as in scikit-learn's incremental classifiers.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
-        **kwargs : dict
-            Extra arguments for ``keras.Model.fit``.
+            Non-negative weights of the samples in the loss, multiplied by
+            ``class_weight``.
 
         Returns
         -------
         self : LSTMClassifier
             The updated estimator.
         """
-        if classes is not None:
-            self.classes_ = np.asarray(classes)
-        elif not hasattr(self, "classes_"):
-            self.classes_ = None
-        return BaseWrapper.partial_fit(
-            self, X, y, sample_weight=sample_weight, **kwargs
-        )
+        return self._fit(X, y, sample_weight, None, incremental=True, classes=classes)
 
-    def _validate_target(self, y, reset):
+    def score(self, X, y, sample_weight=None):
+        """Return the accuracy of the predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of array-like
+            Sequences.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            Fraction of ``self.predict(X)`` equal to ``y``, as
+            :func:`sklearn.metrics.accuracy_score` computes it.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
+    def _validate_target(self, y, reset, classes=None):
+        """Check the labels ``y``; set ``classes_`` on a first fit."""
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        _, y = KerasClassifier._validate_data(self, y=y, reset=reset)
-        if reset and self.target_type_ not in ("binary", "multiclass"):
+        target_type = type_of_target(y, input_name="y")
+        if target_type not in ("binary", "multiclass"):
             raise ValueError(
-                f"Unknown label type: {self.target_type_!r}. LSTMClassifier "
-                f"supports binary and multiclass targets, got y of shape {y.shape}"
+                f"Unknown label type: {target_type!r}. LSTMClassifier supports "
+                f"binary and multiclass targets, got y of shape {y.shape}"
             )
-        if reset and self.classes_ is None and np.unique(y).size < 2:
+        if classes is not None and not reset:
+            classes = unique_labels(classes)
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes.tolist()!r} is not the same as on the "
+                    f"last call to partial_fit, was: {self.classes_.tolist()!r}"
+                )
+        if reset:
+            self.classes_ = unique_labels(y if classes is None else classes)
+            self.n_classes_ = len(self.classes_)
+            if self.n_classes_ < 2:
+                raise ValueError(
+                    "LSTMClassifier needs samples of at least 2 classes in y, "
+                    f"got only one class: {self.classes_[0]!r}"
+                )
+            self._check_loss()
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
             raise ValueError(
-                "LSTMClassifier needs samples of at least 2 classes in y, "
-                f"got only one class: {np.unique(y)[0]}"
+                f"y has labels {unknown.tolist()!r} that are not in classes_ "
+                f"{self.classes_.tolist()!r}"
             )
         return y
 
-    def _fit_keras_model(self, X, y, sample_weight, *args, **kwargs):
-        if self.target_type_ == "binary" and _is_categorical_crossentropy(self.loss):
-            # scikeras one-hot encodes multiclass targets only; a softmax over
-            # two classes needs them one-hot too.
-            y = np.eye(2, dtype=y.dtype)[y.reshape(-1).astype(int)]
-        if self.class_weight is not None:
-            weights = self._class_weight_per_sample(y)
-            sample_weight = (
-                weights if sample_weight is None else sample_weight * weights
+    def _check_loss(self):
+        if self.n_classes_ > 2 and _is_binary_crossentropy(self.loss):
+            raise ValueError(
+                f"loss={self.loss!r} is for two classes, but y has "
+                f"{self.n_classes_}: use loss=None (sparse categorical "
+                "cross-entropy) or 'categorical_crossentropy'"
             )
-        return super()._fit_keras_model(X, y, sample_weight, *args, **kwargs)
 
-    def _class_weight_per_sample(self, y_encoded):
-        """Weights of ``class_weight`` for encoded targets, shape (n_samples,)."""
-        index = y_encoded.reshape(len(y_encoded), -1)
-        index = index.argmax(axis=1) if index.shape[1] > 1 else index[:, 0]
-        index = index.astype(int)
-        if self.class_weight == "balanced":
-            return compute_sample_weight("balanced", index).astype(np.float32)
-        weights = np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
-        return weights[index].astype(np.float32)
+    def _check_architecture(self, X):
+        super()._check_architecture(X)
+        self._check_loss()
+        if self._output_units() != self.model_.output_shape[-1]:
+            raise ValueError(
+                f"loss={self.loss!r} needs {self._output_units()} output(s), but "
+                f"the fitted network has {self.model_.output_shape[-1]}: a warm "
+                "start cannot change the network; fit a new one "
+                "(warm_start=False)"
+            )
+
+    def _sample_weight(self, y, sample_weight):
+        sample_weight = super()._sample_weight(y, sample_weight)
+        if self.class_weight is None:
+            return sample_weight
+        # Validated as compute_sample_weight does: every key a label of y.
+        weights = compute_sample_weight(self.class_weight, y).astype(np.float32)
+        return weights if sample_weight is None else sample_weight * weights
+
+    def _encode_target(self, y):
+        """Class indices ``(n_samples, 1)``, one-hot for categorical losses."""
+        index = LabelEncoder().fit(self.classes_).transform(y)
+        if _is_categorical_crossentropy(self.loss):
+            return np.eye(self.n_classes_, dtype=np.float32)[index]
+        return index.astype(np.float32)[:, np.newaxis]
+
+    def _output_units(self):
+        """1 (sigmoid) for binary cross-entropy, the default for two classes."""
+        binary = self.loss is None or _is_binary_crossentropy(self.loss)
+        return 1 if self.n_classes_ == 2 and binary else self.n_classes_
 
     def _output_layer(self, x, next_seed):
-        initializer = keras.initializers.GlorotUniform(next_seed())
-        if self.n_classes_ == 2 and _is_binary_crossentropy(self.loss):
-            dense = keras.layers.Dense(
-                1, activation="sigmoid", kernel_initializer=initializer
-            )
-            return dense(x), self.loss or "binary_crossentropy"
+        units = self._output_units()
         dense = keras.layers.Dense(
-            self.n_classes_, activation="softmax", kernel_initializer=initializer
+            units,
+            activation="sigmoid" if units == 1 else "softmax",
+            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
         )
-        return dense(x), self.loss or "sparse_categorical_crossentropy"
+        return dense(x)
+
+    def _training_loss(self, loss):
+        if loss is not None:
+            return loss
+        if self.n_classes_ == 2:
+            return "binary_crossentropy"
+        return "sparse_categorical_crossentropy"
 
     def predict_proba(self, X):
         """Predict the probability of each class for each sequence.

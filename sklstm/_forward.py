@@ -1,13 +1,25 @@
-"""Forward passes for ``predict``: compiled once per network, few shapes."""
+"""Forward passes for ``predict``: compiled once per network, few shapes.
 
+This module also decides how padded sequences are predicted, and keeps
+TensorFlow quiet about retracing sklstm's own compiled passes.
+"""
+
+import contextlib
 import functools
 import logging
+import threading
 import weakref
 
 import keras
 import numpy as np
 
 from sklstm._device import gpu_available
+from sklstm._sequences import (
+    has_padding_mask,
+    is_padded,
+    pad_steps,
+    predict_by_length,
+)
 
 # Rows per forward pass; bounds memory for very long inputs.
 CHUNK = 4096
@@ -46,21 +58,42 @@ def _replicated(model):
     return model.distribute_strategy.num_replicas_in_sync > 1
 
 
-class _OwnRetracing(logging.Filter):
-    """Drop TensorFlow's retracing warning about sklstm's prediction pass.
+_TRAINING = threading.local()
 
-    Each network gets its own compiled pass, traced once; TensorFlow counts
-    the first traces of these passes together and warns of "excessive
-    retracing" in any loop of fits, such as a grid search.
+
+class _OwnRetracing(logging.Filter):
+    """Drop TensorFlow's retracing warnings about sklstm's own passes.
+
+    Each network gets its own compiled prediction pass and its own Keras
+    training step, each traced once; TensorFlow counts the first traces of
+    all networks together and warns of "excessive retracing" in any loop of
+    fits, such as a grid search. Warnings about training steps are dropped
+    only while an sklstm estimator trains in the thread that logs them.
     """
 
     def filter(self, record):
-        return "_tensorflow_call" not in record.getMessage()
+        message = record.getMessage()
+        if "_tensorflow_call" in message:
+            return False
+        training = getattr(_TRAINING, "active", False)
+        return not (training and "step_on_iterator" in message)
 
 
 @functools.cache
 def _quiet_retracing_warning():
     logging.getLogger("tensorflow").addFilter(_OwnRetracing())
+
+
+@contextlib.contextmanager
+def training_quietly():
+    """Mark the Keras training of an sklstm estimator in this thread."""
+    _quiet_retracing_warning()
+    previous = getattr(_TRAINING, "active", False)
+    _TRAINING.active = True
+    try:
+        yield
+    finally:
+        _TRAINING.active = previous
 
 
 def _tensorflow_call(network):
@@ -107,19 +140,33 @@ def _padded_rows(n_rows):
 
 
 def predict_outputs(model, X):
-    """Network outputs for ``X``, computed ``CHUNK`` rows at a time.
+    """Network outputs for ``X``, with the padding policy of sklstm.
+
+    A network with a ``PaddingMask`` gets the padding masked, and its time
+    axis rounded up like the batch sizes, which keeps the number of compiled
+    shapes small. A network without one (fitted on sequences of one length)
+    predicts the sequences of each length together, without their padding.
 
     Parameters
     ----------
     model : keras.Model
         A fitted network.
     X : ndarray of shape (n_samples, n_timesteps, n_features), float32
-        Sequences.
+        Sequences, padded at the end with NaN where they are shorter.
 
     Returns
     -------
     outputs : ndarray of shape (n_samples, n_outputs)
     """
+    if has_padding_mask(model):
+        return _predict_chunks(model, pad_steps(X, _padded_rows(X.shape[1])))
+    if is_padded(X):
+        return predict_by_length(lambda x: _predict_chunks(model, x), X)
+    return _predict_chunks(model, X)
+
+
+def _predict_chunks(model, X):
+    """Network outputs for ``X``, computed ``CHUNK`` rows at a time."""
     call = _inference_call(model)
     outputs = []
     for start in range(0, len(X), CHUNK):

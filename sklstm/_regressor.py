@@ -2,14 +2,15 @@
 
 import keras
 import numpy as np
-from scikeras.wrappers import KerasRegressor
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import RegressorMixin
 from sklearn.utils import RegressorTags
 from sklearn.utils.validation import check_array
 
 from sklstm._base import LSTMMixin
 
 
-class LSTMRegressor(LSTMMixin, KerasRegressor):
+class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     """Long short-term memory network regressor.
 
     Builds, compiles and trains a Keras LSTM network from plain
@@ -70,7 +71,13 @@ class LSTMRegressor(LSTMMixin, KerasRegressor):
         Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch.
     warm_start : bool, default=False
         Continue training the fitted network on the next call to ``fit``
-        instead of building a new one.
+        instead of building a new one, as :meth:`partial_fit` does. Such a
+        fit trains with the current ``optimizer``, ``learning_rate``,
+        ``loss``, ``metrics`` and training settings; the optimizer keeps its
+        state (moments, step count) unless ``optimizer`` changed. A changed
+        parameter of the network itself (``units``, ``bidirectional``,
+        ``dropout``, ``recurrent_dropout``, ``activation``,
+        ``recurrent_activation``, ``dense_units``) raises ``ValueError``.
 
     Attributes
     ----------
@@ -103,6 +110,10 @@ class LSTMRegressor(LSTMMixin, KerasRegressor):
     ``(n_samples,)`` or ``(n_samples, n_outputs)`` (several series or several
     steps ahead). :meth:`score` is R², and :meth:`predict` returns float64.
 
+    A fit that fails or is interrupted (``ValueError``, a
+    ``FloatingPointError`` when the loss diverges, ``KeyboardInterrupt``)
+    leaves the estimator exactly as it was before the call.
+
     Examples
     --------
     >>> import numpy as np
@@ -114,15 +125,55 @@ class LSTMRegressor(LSTMMixin, KerasRegressor):
     (10,)
     """
 
-    def _validate_target(self, y, reset):
-        return check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+    def fit(self, X, y, sample_weight=None, *, validation_data=None):
+        """Train a new network on sequences and their targets.
 
-    def _output_layer(self, x, next_seed):
-        dense = keras.layers.Dense(
-            self.n_outputs_,
-            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
-        )
-        return dense(x), self.loss or "mse"
+        With ``warm_start=True`` and a fitted network, train that network
+        further instead (:term:`warm_start`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of array-like
+            Training sequences, or a list of sequences of shape
+            ``(n_timesteps_i, n_features)`` whose lengths may differ.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, \
+                sample_weight_val), default=None
+            Held-out data to compute ``val_loss`` on after each epoch (which
+            ``early_stopping`` then monitors), instead of
+            ``validation_split``.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, validation_data, incremental=False)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train the network for one more epoch, building it on the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of array-like
+            Training sequences, or a list of sequences of shape
+            ``(n_timesteps_i, n_features)`` whose lengths may differ.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, with the outputs of the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, None, incremental=True)
 
     def predict(self, X):
         """Predict the target(s) of each sequence.
@@ -139,8 +190,56 @@ class LSTMRegressor(LSTMMixin, KerasRegressor):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions, shaped like the ``y`` seen in ``fit``.
         """
-        y_pred = self._predict_raw(X)
-        return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
+        y_pred = self._predict_raw(X).astype(np.float64)
+        return y_pred[:, 0] if self._y_ndim == 1 else y_pred
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination R² of the predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of array-like
+            Sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            R² of ``self.predict(X)`` against ``y``, averaged uniformly over
+            the outputs, as :func:`sklearn.metrics.r2_score` computes it.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
+    def _validate_target(self, y, reset, classes=None):
+        """Check ``y``; ``classes`` is a classifier's and unused here."""
+        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        if reset:
+            self._y_ndim, self.n_outputs_ = y.ndim, n_outputs
+        elif n_outputs != self.n_outputs_:
+            raise ValueError(
+                f"y has {n_outputs} outputs, but {type(self).__name__} is "
+                f"expecting {self.n_outputs_}: fit a new network on them "
+                "(warm_start=False)"
+            )
+        return y
+
+    def _encode_target(self, y):
+        return y.reshape(len(y), -1).astype(np.float32)
+
+    def _output_layer(self, x, next_seed):
+        dense = keras.layers.Dense(
+            self.n_outputs_,
+            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
+        )
+        return dense(x)
+
+    def _training_loss(self, loss):
+        return loss or "mse"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

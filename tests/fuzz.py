@@ -2,8 +2,9 @@
 
 Each case calls ``fit``, ``predict``, ``predict_proba``, ``score``,
 ``transform`` or ``make_windows`` with random shapes, dtypes, layouts, NaN and
-infinite values, empty and ragged arrays, object and string arrays, huge or
-zero window sizes and bad hyperparameters. A case passes when the call either
+infinite values, empty and ragged arrays, object and string arrays, things
+that are no array at all (None, scalars, strings, dicts, sets, generators),
+huge or zero window sizes and bad hyperparameters. A case passes when the call either
 raises one of the documented exceptions with a message, or returns output of
 the promised shape, dtype and range. ``tests/test_fuzz.py`` runs a few hundred
 cases; run ``python tests/fuzz.py --cases 10000`` for the full count.
@@ -34,6 +35,25 @@ _SIZES = [0, 1, 2, 3, 5]
 _WINDOW_SIZES = [0, -3, 1, 2, 4, 7, 2**40, 2**62, 2.5, "3", None, True, np.int64(3)]
 
 
+
+def not_an_array(rng):
+    """Something that is no array at all, as a hurried caller might pass."""
+    kinds = [
+        lambda: None,
+        lambda: float(rng.normal()),
+        lambda: int(rng.integers(10)),
+        lambda: "abc",
+        lambda: b"abc",
+        lambda: {"a": [1.0, 2.0]},
+        lambda: {1.0, 2.0},
+        lambda: (float(v) for v in rng.normal(size=3)),
+        lambda: np.float32(1.5),
+        lambda: np.array(2.0),
+        lambda: object(),
+    ]
+    return kinds[rng.integers(len(kinds))]()
+
+
 class Hang(Exception):
     """A case ran longer than ``CASE_TIMEOUT`` seconds."""
 
@@ -42,8 +62,11 @@ def random_array(rng, sizes=_SIZES):
     """A random array-like: any dimension, dtype, layout and bad values.
 
     A third of the arrays are clean float sequences of shape
-    ``(n_samples, n_timesteps, 2)``, which the fitted estimators accept.
+    ``(n_samples, n_timesteps, 2)``, which the fitted estimators accept; one
+    in ten is no array at all (``not_an_array``).
     """
+    if rng.random() < 0.1:
+        return not_an_array(rng)
     if rng.random() < 1 / 3:
         shape = (int(rng.integers(1, 6)), int(rng.integers(1, 5)), 2)
         return rng.normal(size=shape).astype(str(rng.choice(["float32", "float64"])))
@@ -81,9 +104,9 @@ def random_array(rng, sizes=_SIZES):
 def random_target(rng, n):
     """A random ``y``: right or wrong length, numeric or labels, bad values."""
     n = n if rng.random() < 0.8 else int(rng.choice(_SIZES))
-    kind = rng.choice(["float", "int", "str", "2d", "nan", "object", "none"])
-    if kind == "none":
-        return None
+    kind = rng.choice(["float", "int", "str", "2d", "nan", "object", "odd"])
+    if kind == "odd":
+        return not_an_array(rng)
     if kind == "2d":
         return rng.normal(size=(n, int(rng.choice([0, 1, 2]))))
     if kind == "int":

@@ -128,3 +128,75 @@ def test_partial_fit_with_classes_knows_labels_not_yet_seen():
     assert clf.predict_proba(X).shape == (30, 3)
     clf.partial_fit(X, y)
     assert len(clf.history_["loss"]) == 2
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    X, y = make_sequences(n_samples=30, n_classes=3)
+    return LSTMClassifier(units=2, epochs=1, random_state=0).fit(X, y), X, y
+
+
+@pytest.mark.parametrize(
+    "classes, y_slice",
+    [([0, 1], slice(None)), ([0, 1, 2, 3], slice(None)), (None, slice(0, 3))],
+    ids=["fewer-classes", "more-classes", "new-label"],
+)
+def test_partial_fit_refuses_other_classes(three_classes, classes, y_slice):
+    clf, X, y = three_classes
+    before = clf.predict_proba(X)
+    y = y.copy()
+    if classes is None:
+        y[:3] = 7
+        match = r"labels \[7\] that are not in classes_"
+    else:
+        match = "is not the same as on the last call to partial_fit"
+    with pytest.raises(ValueError, match=match):
+        clf.partial_fit(X, y, classes=classes)
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_partial_fit_with_the_same_classes_continues(three_classes):
+    clf, X, y = three_classes
+    clf = LSTMClassifier(units=2, random_state=0).partial_fit(X, y, classes=[2, 1, 0])
+    model = clf.model_
+    clf.partial_fit(X[:10], y[:10], classes=[0, 1, 2])
+    assert clf.model_ is model and len(clf.history_["loss"]) == 2
+
+
+def test_class_weight_for_a_label_not_in_y_is_refused():
+    X, y = make_sequences(n_samples=20, n_classes=2)
+    labels = np.array(["no", "yes"])[y]
+    clf = LSTMClassifier(units=2, epochs=1, class_weight={"yess": 3.0})
+    with pytest.raises(ValueError, match=r"\['no', 'yes'\], are not in class_weight"):
+        clf.fit(X, labels)
+
+
+@pytest.mark.parametrize(
+    "loss", ["binary_crossentropy", keras.losses.BinaryCrossentropy()]
+)
+def test_binary_crossentropy_with_three_classes_names_the_loss(loss):
+    X, y = make_sequences(n_samples=30, n_classes=3)
+    clf = LSTMClassifier(units=2, epochs=1, loss=loss)
+    with pytest.raises(ValueError, match="loss=.* is for two classes, but y has 3"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "classes_")
+
+
+def test_warm_start_refuses_a_loss_that_needs_another_output_layer():
+    X, y = make_sequences(n_samples=20, n_classes=2)
+    clf = LSTMClassifier(units=2, epochs=1, warm_start=True, random_state=0)
+    before = clf.fit(X, y).predict_proba(X)
+    clf.set_params(loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match="needs 2 output.*the fitted network has 1"):
+        clf.fit(X, y)
+    assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_validation_labels_must_be_known_classes():
+    X, y = make_sequences(n_samples=20, n_classes=2)
+    clf = LSTMClassifier(units=2, epochs=1, random_state=0)
+    with pytest.raises(ValueError, match=r"labels \[5\] that are not in classes_"):
+        clf.fit(X, y, validation_data=(X[:4], np.array([0, 1, 5, 0])))
+    clf.fit(X, y, validation_data=(X[:4], y[:4]))
+    assert len(clf.history_["val_loss"]) == 1

@@ -8,17 +8,12 @@ _SCIKERAS_TAGS = (
     "scikeras 0.13's BaseWrapper still defines _more_tags; sklstm's classes "
     "define the __sklearn_tags__ that scikit-learn reads"
 )
-_SCIKERAS_MRO = (
-    "scikeras 0.13's KerasRegressor/KerasClassifier list the mixin after "
-    "BaseEstimator, and a subclass cannot reorder its bases' MRO"
-)
 _MINIBATCH = (
     "shuffled minibatch training: repeating a row changes the batches and the "
     "number of updates, so an integer weight is not the same as repetition"
 )
 _LSTM_FAILURES = {
     "check_estimator_tags_renamed": _SCIKERAS_TAGS,
-    "check_mixin_order": _SCIKERAS_MRO,
     "check_sample_weight_equivalence_on_dense_data": _MINIBATCH,
 }
 EXPECTED_FAILURES = {

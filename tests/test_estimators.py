@@ -1,15 +1,19 @@
 """Behaviour LSTMRegressor and LSTMClassifier share: parameters, network, training."""
 
 import os
+import pydoc
 import random
+import re
 import subprocess
 import sys
+import warnings
 from inspect import signature
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
@@ -53,7 +57,7 @@ def make_data(n_samples=40, n_timesteps=6, n_features=2, seed=0):
     return X, y_reg, y_cls
 
 
-def fit_tiny(Estimator, X=None, **params):
+def fit_tiny(Estimator, X=None, validation_data=None, **params):
     if X is None:
         X, y_reg, y_cls = make_data()
     else:
@@ -61,7 +65,7 @@ def fit_tiny(Estimator, X=None, **params):
         y_cls = (np.arange(len(X)) % 2).astype(int)
     y = y_cls if Estimator is LSTMClassifier else y_reg
     params = {"units": 3, "epochs": 1, "random_state": 0, **params}
-    return Estimator(**params).fit(X, y)
+    return Estimator(**params).fit(X, y, validation_data=validation_data)
 
 
 # parameters and tags
@@ -75,6 +79,64 @@ def test_parameters_and_defaults_follow_design(Estimator):
     # scikeras's own model-function arguments are not hyperparameters here
     assert "model" not in params and "build_fn" not in params
     assert list(signature(Estimator).parameters)[0] == "units"
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_params_are_the_init_parameters_only(Estimator):
+    estimator = Estimator(units=3)
+    estimator.foo = 3
+    params = estimator.get_params()
+    assert set(params) == set(signature(Estimator).parameters)
+    assert "foo" not in params
+    copy = clone(estimator)
+    assert copy.get_params() == params and not hasattr(copy, "foo")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("key", ["optimizer__momentum", "fit__batch_size", "unit"])
+def test_set_params_with_an_unknown_key_raises(Estimator, key):
+    estimator = Estimator()
+    with pytest.raises(ValueError, match=f"Invalid parameter '{key}' for estimator"):
+        estimator.set_params(epochs=2, **{key: 4})
+    assert estimator.get_params() == Estimator().get_params()
+    assert clone(estimator).get_params() == Estimator().get_params()
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("keyword", ["batch_size", "callbacks", "epochs"])
+def test_fit_refuses_keywords_it_does_not_use(Estimator, method, keyword):
+    X, y_reg, _ = make_data(n_samples=8)
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{keyword}'"):
+        getattr(Estimator(), method)(X, y_reg, **{keyword: 4})
+
+
+# Phrases of scikeras's docstrings ("Constructs a new model with ``model``",
+# "use `fit__batch_size=32`")
+SCIKERAS_WORDS = [
+    "``model``",
+    "fit__",
+    "Keras model",
+    "KerasRegressor",
+    "KerasClassifier",
+]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_public_api_has_sklstm_docstrings_only(Estimator):
+    public = [
+        n for n in dir(Estimator) if not n.startswith("_") and hasattr(Estimator, n)
+    ]
+    for name in public:
+        doc = getattr(Estimator, name).__doc__ or ""
+        assert doc.strip(), name
+        assert not any(word in doc for word in SCIKERAS_WORDS), name
+    for name in ["fit", "partial_fit", "predict", "score"]:
+        assert "n_timesteps" in getattr(Estimator, name).__doc__, name
+    for name in ["initialize", "initialized_", "target_encoder", "feature_encoder"]:
+        assert not hasattr(Estimator(), name), name
+    text = pydoc.render_doc(Estimator, renderer=pydoc.plaintext)
+    assert not any(word in text for word in SCIKERAS_WORDS)
 
 
 def test_classifier_has_class_weight_and_regressor_does_not():
@@ -119,10 +181,14 @@ def test_repr_shows_changed_parameters_only(Estimator):
     ],
 )
 def test_bad_hyperparameter_fails_at_fit(Estimator, params, match):
-    estimator = Estimator(**params)  # construction never validates
+    X, y_reg, y_cls = make_data(n_samples=8)
+    y = y_cls if Estimator is LSTMClassifier else y_reg
+    # construction never validates
+    estimator = Estimator(**{"units": 2, "epochs": 1, **params})
     with pytest.raises(InvalidParameterError, match=match):
-        fit_tiny(Estimator, **params)
-    assert not hasattr(estimator, "model_")
+        estimator.fit(X, y)
+    with pytest.raises(NotFittedError):
+        estimator.predict(X)
 
 
 def test_unknown_optimizer_name_is_named():
@@ -285,6 +351,154 @@ def test_warm_start_in_two_steps_trains_as_one_fit():
     steps = LSTMRegressor(epochs=2, warm_start=True, **params).fit(X, y).fit(X, y)
     assert_allclose(steps.history_["loss"], whole.history_["loss"], rtol=1e-5)
     assert_allclose(steps.predict(X), whole.predict(X), rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def warm_regressor():
+    """A warm-started regressor; every refused warm start must leave it intact."""
+    X, y, _ = make_data()
+    reg = LSTMRegressor(units=3, epochs=1, batch_size=16, warm_start=True)
+    return reg.set_params(random_state=0, learning_rate=0.01).fit(X, y), X, y
+
+
+def test_warm_start_takes_the_new_learning_rate_and_keeps_the_optimizer_state(
+    warm_regressor,
+):
+    reg, X, y = warm_regressor
+    optimizer, before = reg.model_.optimizer, reg.predict(X)
+    iterations = int(optimizer.iterations)
+    # A learning rate far below float32 resolution leaves the weights as they are.
+    reg.set_params(learning_rate=1e-30).fit(X, y)
+    reg.set_params(learning_rate=0.01)
+    assert reg.model_.optimizer is optimizer
+    assert int(optimizer.iterations) == iterations + 3
+    assert_array_equal(reg.predict(X), before)
+
+
+def test_warm_start_compiles_a_new_optimizer_loss_and_metrics():
+    X, y, _ = make_data()
+    reg = fit_tiny(LSTMRegressor, warm_start=True)
+    model, weights = reg.model_, reg.model_.get_weights()
+    reg.set_params(optimizer="sgd", loss="mae", metrics=["mse"]).fit(X, y)
+    assert reg.model_ is model
+    assert isinstance(model.optimizer, keras.optimizers.SGD)
+    assert model.loss == "mae"
+    assert len(reg.history_["mse"]) == 1 and len(reg.history_["loss"]) == 2
+    assert not np.allclose(model.get_weights()[0], weights[0])
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("units", 4),
+        ("bidirectional", True),
+        ("dropout", 0.1),
+        ("recurrent_dropout", 0.1),
+        ("activation", "relu"),
+        ("recurrent_activation", "hard_sigmoid"),
+        ("dense_units", (2,)),
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_warm_start_refuses_a_new_architecture(warm_regressor, name, value, method):
+    reg, X, y = warm_regressor
+    old, before = reg.get_params()[name], reg.predict(X)
+    reg.set_params(**{name: value})
+    with pytest.raises(ValueError, match=re.escape(f"{name}={value!r} differs from")):
+        getattr(reg, method)(X, y)
+    reg.set_params(**{name: old})
+    assert_array_equal(reg.predict(X), before)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (make_data(n_features=3)[0], make_data()[1], "X has 3 features"),
+        (make_data()[0], np.ones((40, 2)), "y has 2 outputs"),
+    ],
+    ids=["features", "outputs"],
+)
+def test_warm_start_refuses_new_data_dimensions(warm_regressor, X, y, match):
+    reg = warm_regressor[0]
+    with pytest.raises(ValueError, match=match):
+        reg.fit(X, y)
+
+
+def test_validation_data_gives_val_loss_on_that_data():
+    X, y, _ = make_data()
+    X_val, y_val, _ = make_data(n_samples=12, seed=1)
+    reg = fit_tiny(LSTMRegressor, epochs=2, validation_data=(X_val, y_val))
+    assert len(reg.history_["val_loss"]) == 2
+    mse = np.mean((reg.predict(X_val) - y_val) ** 2)
+    assert_allclose(reg.history_["val_loss"][-1], mse, rtol=1e-4)
+
+
+def test_early_stopping_monitors_validation_data():
+    # The validation target is the negated training target: as the training
+    # loss falls, the validation loss rises, and training stops early.
+    X, y, _ = make_data()
+    reg = fit_tiny(
+        LSTMRegressor,
+        epochs=20,
+        learning_rate=0.05,
+        early_stopping=1,
+        validation_data=(X, -y),
+    )
+    losses, val_losses = reg.history_["loss"], reg.history_["val_loss"]
+    assert len(losses) < 20
+    assert losses[-1] < losses[0]
+    assert val_losses[-1] > min(val_losses)
+
+
+@pytest.mark.parametrize(
+    "validation_data, params, error, match",
+    [
+        ("X_val", {}, TypeError, "validation_data must be a tuple"),
+        ((1, 2, 3, 4), {}, TypeError, "validation_data must be a tuple"),
+        (None, {"validation_split": 0.2}, ValueError, "not both"),
+        ((np.ones((4, 6, 3)), np.ones(4)), {}, ValueError, "X has 3 features"),
+        ((np.ones((4, 6, 2)), np.ones(3)), {}, ValueError, "inconsistent"),
+    ],
+    ids=["not-a-tuple", "too-long", "with-split", "features", "lengths"],
+)
+def test_bad_validation_data_raises_naming_it(validation_data, params, error, match):
+    X, y, _ = make_data(n_samples=8)
+    if validation_data is None:
+        validation_data = (X, y)
+    reg = LSTMRegressor(units=2, epochs=1, **params)
+    with pytest.raises(error, match=match):
+        reg.fit(X, y, validation_data=validation_data)
+    assert not hasattr(reg, "model_")
+
+
+def documented_attributes(Estimator):
+    section = Estimator.__doc__.split("Attributes\n    ----------")[1]
+    section = section.split("\n\n    See Also")[0]
+    return set(re.findall(r"^    (\w+) :", section, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_attributes_are_documented_or_private(Estimator):
+    estimator = fit_tiny(Estimator)
+    params = set(estimator.get_params())
+    public = {name for name in vars(estimator) if not name.startswith("_")} - params
+    assert public <= documented_attributes(Estimator)
+    assert all(name.endswith("_") for name in public)
+    private = {name for name in vars(estimator) if name.startswith("_")}
+    # The private state a saved model needs, kept small and stable.
+    expected = {"_seed", "_x_ndim", "_network_params"}
+    if Estimator is LSTMRegressor:
+        expected.add("_y_ndim")
+    assert private == expected
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_pandas_output_config_gives_no_warning(Estimator):
+    X, y_reg, y_cls = make_data(n_samples=8)
+    y = y_cls if Estimator is LSTMClassifier else y_reg
+    with sklearn.config_context(transform_output="pandas"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Estimator(units=2, epochs=1, random_state=0).fit(X, y).predict(X)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -474,6 +688,48 @@ def test_bad_training_input_raises_value_error_naming_it(Estimator, X, y, match)
         Estimator(units=2, epochs=1).fit(X, y)
 
 
+NOT_ARRAYS = {
+    "none": None,
+    "scalar": 3.5,
+    "string": "abc",
+    "dict": {"a": 1},
+    "set": {1, 2},
+    "generator": (i for i in range(3)),
+    "object": object(),
+}
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    # y=None is test_bad_training_input_raises_value_error_naming_it's "no-y"
+    "role, kind",
+    [
+        (role, kind)
+        for role in "Xy"
+        for kind in NOT_ARRAYS
+        if (role, kind) != ("y", "none")
+    ],
+)
+def test_non_array_training_input_raises_type_error_naming_it(Estimator, role, kind):
+    X, y, _ = make_data(n_samples=8)
+    args = (NOT_ARRAYS[kind], y) if role == "X" else (X, NOT_ARRAYS[kind])
+    with pytest.raises(TypeError, match=f"{role} must be array-like"):
+        Estimator(units=2, epochs=1).fit(*args)
+
+
+@pytest.fixture(scope="module")
+def fitted_classifier():
+    return fit_tiny(LSTMClassifier)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
+@pytest.mark.parametrize("kind", list(NOT_ARRAYS))
+def test_non_array_prediction_input_raises_type_error(fitted_classifier, method, kind):
+    args = (NOT_ARRAYS[kind],) + ((np.zeros(3),) if method == "score" else ())
+    with pytest.raises(TypeError, match="X must be array-like"):
+        getattr(fitted_classifier, method)(*args)
+
+
 def test_bad_prediction_input_raises_value_error_naming_it():
     reg = fit_tiny(LSTMRegressor)
     X, _, _ = make_data()
@@ -482,13 +738,3 @@ def test_bad_prediction_input_raises_value_error_naming_it():
         reg.predict(X)
     with pytest.raises(ValueError, match="0 sample"):
         reg.predict(X[:0])
-
-
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_clone_of_fitted_estimator_is_unfitted_with_equal_params(Estimator):
-    est = fit_tiny(Estimator)
-    copy = clone(est)
-    assert copy.get_params() == est.get_params()
-    assert not hasattr(copy, "model_")
-    with pytest.raises(NotFittedError):
-        copy.predict(make_data()[0])
