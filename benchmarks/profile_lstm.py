@@ -1,0 +1,223 @@
+"""Where an LSTM's training time goes: Keras's layer, sklstm's, native PyTorch.
+
+Run from the repository root, one process per Keras backend::
+
+    python benchmarks/profile_lstm.py --backend jax
+    python benchmarks/profile_lstm.py --backend tensorflow --workloads W3 --scale 0.2
+
+For W2 and W3 of ``run.py`` (same data, network, batch size and epochs, no
+validation split), three implementations train the network sklstm builds:
+``keras.layers.LSTM`` ("keras"), ``sklstm._layers.LSTM`` ("sklstm", the
+input projection of all time steps in one matrix product before the loop)
+and the native ``nn.LSTM`` loop of ``torch_reference.py`` ("torch"). Per
+implementation the table shows the fit end to end (build, compile, every
+epoch), an epoch after the first, and the time of one training step and of
+one forward pass on a batch, after compilation; the last two, divided by the
+number of time steps, are the cost of a step of the time loop.
+"""
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+
+WORKLOADS = ("W2", "W3")
+IMPLEMENTATIONS = ("keras", "sklstm", "torch")
+
+
+def parse_args(argv=None):
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("tensorflow", "jax"),
+        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
+    )
+    parser.add_argument(
+        "--workloads",
+        default="W2,W3",
+        type=lambda text: [w for w in WORKLOADS if w in text.upper().split(",")],
+        help="comma-separated subset of W2,W3 (default: both)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiplies the number of training rows (default: 1.0)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="fits per implementation, in rotating order; medians reported",
+    )
+    parser.add_argument(
+        "--jit-compile",
+        choices=("auto", "true"),
+        default="auto",
+        help="model.compile's jit_compile for the Keras columns: Keras's "
+        "default (no XLA for TensorFlow on a CPU) or XLA everywhere",
+    )
+    parser.add_argument(
+        "--threads", type=int, help="cap every framework's thread pools (run.py)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Profile each workload and print one table per workload."""
+    args = parse_args(argv)
+    os.environ["KERAS_BACKEND"] = args.backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from run import limit_threads
+
+    limit_threads(args.threads)
+    # Import keras only now that the backend and threads are set.
+    import keras
+    import workloads
+
+    from sklstm._layers import LSTM
+
+    jit_compile = args.jit_compile == "true" or "auto"
+
+    fits = {
+        "keras": fit_keras_layer(keras.layers.LSTM, jit_compile),
+        "sklstm": fit_keras_layer(LSTM, jit_compile),
+        "torch": fit_torch,
+    }
+    load = os.getloadavg()[0]
+    print(f"backend {args.backend} | jit_compile {jit_compile} | load {load:.2f}")
+    for name in args.workloads:
+        X, y, training = _workload(name, args.scale, workloads)
+        results = {impl: [] for impl in IMPLEMENTATIONS}
+        for impl in IMPLEMENTATIONS:
+            # Untimed: the process's one-time costs for these shapes.
+            rows = slice(0, 2 * training.batch_size)
+            fits[impl](X[rows], y[rows], replace(training, epochs=2))
+        for repeat in range(args.repeats):
+            shift = repeat % len(IMPLEMENTATIONS)
+            for impl in IMPLEMENTATIONS[shift:] + IMPLEMENTATIONS[:shift]:
+                results[impl].append(fits[impl](X, y, training))
+        medians = {
+            impl: {key: float(np.median([r[key] for r in runs])) for key in runs[0]}
+            for impl, runs in results.items()
+        }
+        print(_table(name, X, training, medians))
+    print(f"load {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+def _workload(name, scale, workloads):
+    """Training rows and settings of ``run.py``'s W2 or W3."""
+    if name == "W2":
+        X, y = workloads.sine_windows(workloads.scaled(5001, scale, 80))
+        # The rows W2 trains on: 90 % of its 80 % training split.
+        n = int(0.9 * int(0.8 * len(X)))
+        return X[:n], y[:n], workloads.Training(units=(10,), epochs=20, batch_size=128)
+    rng = np.random.default_rng(workloads.SEED)
+    X = rng.standard_normal((workloads.scaled(50_000, scale, 64), 64, 8), "float32")
+    y = X[:, -1, 0] + X[:, :, 1].mean(axis=1)
+    return X, y, workloads.Training(units=(64, 32), epochs=2, batch_size=256)
+
+
+def _table(name, X, training, results):
+    """One workload's figures, and each implementation's speed against torch."""
+    n_samples, n_timesteps, n_features = X.shape
+    n_batches = -(-n_samples // training.batch_size)
+    lines = [
+        f"\n{name}: {n_samples} x {n_timesteps} x {n_features}, "
+        f"LSTM{training.units}, batch {training.batch_size}, "
+        f"{training.epochs} epochs, {n_batches} batches an epoch",
+        f"{'':8}{'fit (s)':>9}{'fixed (s)':>11}{'samples/s':>11}"
+        f"{'epoch (ms)':>12}{'us/t-step':>11}{'fwd (ms)':>10}"
+        f"{'fit/torch':>11}{'epoch/torch':>13}",
+    ]
+    torch = results["torch"]
+    for impl, r in results.items():
+        lines.append(
+            f"{impl:8}{r['fit_s']:9.2f}"
+            f"{r['fit_s'] - training.epochs * r['epoch_s']:11.2f}"
+            f"{n_samples * training.epochs / r['fit_s']:11,.0f}"
+            f"{r['epoch_s'] * 1e3:12.1f}"
+            f"{r['epoch_s'] / n_batches / n_timesteps * 1e6:11.1f}"
+            f"{r['forward_s'] * 1e3:10.2f}"
+            f"{r['fit_s'] / torch['fit_s']:11.2f}"
+            f"{r['epoch_s'] / torch['epoch_s']:13.2f}"
+        )
+    return "\n".join(lines)
+
+
+def fit_keras_layer(layer_class, jit_compile):
+    """A fit of the network of ``run.py``'s Keras column built on ``layer_class``."""
+
+    def fit(X, y, training):
+        import keras
+        import workloads
+
+        workloads._fresh_start()
+        timer = workloads.EpochTimer()
+        start = time.perf_counter()
+        keras.utils.set_random_seed(workloads.SEED)
+        layers = [keras.Input((None, X.shape[2]))]
+        for i, units in enumerate(training.units):
+            last = i == len(training.units) - 1
+            layers.append(layer_class(units, return_sequences=not last))
+        model = keras.Sequential([*layers, keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse", jit_compile=jit_compile)
+        model.fit(
+            X,
+            y,
+            epochs=training.epochs,
+            batch_size=training.batch_size,
+            callbacks=[timer],
+            verbose=0,
+        )
+        fit_s = time.perf_counter() - start
+        xb = X[: training.batch_size]
+        return _record(
+            fit_s,
+            timer.times,
+            forward=lambda: model.predict_on_batch(xb),
+        )
+
+    return fit
+
+
+def fit_torch(X, y, training):
+    """A fit of ``torch_reference.py``'s loop, then its forward pass."""
+    import torch
+    import workloads
+
+    model, record = workloads.fit_torch(X, y, training)
+    xb = torch.from_numpy(X[: training.batch_size])
+
+    def forward():
+        with torch.inference_mode():
+            model(xb)
+
+    return _record(record["fit_s"], record["epoch_times_s"], forward=forward)
+
+
+def _record(fit_s, epoch_times, **calls):
+    """Fit figures, and the median seconds of each call after two warm-ups."""
+    record = {"fit_s": fit_s, "epoch_s": float(np.median(epoch_times[1:]))}
+    for name, call in calls.items():
+        call(), call()
+        times = []
+        for _ in range(20):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        record[f"{name}_s"] = float(np.median(times))
+    return record
+
+
+if __name__ == "__main__":
+    sys.exit(main())
