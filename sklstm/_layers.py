@@ -155,6 +155,6 @@ class LSTM(keras.layers.LSTM, _ProjectedLoop):
     --------
     >>> import numpy as np
     >>> from sklstm._layers import LSTM
-    >>> LSTM(4)(np.zeros((2, 5, 3), dtype="float32")).shape
+    >>> tuple(LSTM(4)(np.zeros((2, 5, 3), dtype="float32")).shape)
     (2, 4)
     """
