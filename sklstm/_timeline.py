@@ -31,17 +31,12 @@ def time_index(X):
     ValueError
         If the index has missing labels, or does not strictly increase.
     """
-    index = getattr(X, "index", None)
-    if isinstance(index, pd.DatetimeIndex):
-        index = index.as_unit("ns")
-    elif not (
-        isinstance(index, pd.PeriodIndex)
-        or (isinstance(index, pd.Index) and pd.api.types.is_integer_dtype(index))
-    ):
+    index = time_level(getattr(X, "index", None))
+    if index is None:
         return None
     if index.hasnans:
         raise ValueError("the index of X has missing labels (NaT); drop those rows")
-    keys = index.asi8 if hasattr(index, "asi8") else index.to_numpy(np.int64)
+    keys = index_keys(index)
     steps = np.diff(keys)
     if (steps <= 0).any():
         row = int(np.argmax(steps <= 0)) + 1
@@ -50,7 +45,37 @@ def time_index(X):
             f"time, but row {row} ({index[row]}) follows {index[row - 1]}: sort "
             "X by time and drop repeated labels, or pass history='none'"
         )
-    return str(index.dtype), np.asarray(keys, dtype=np.int64)
+    return str(index.dtype), keys
+
+
+def time_level(index):
+    """`index` if it tells time (datetimes in nanoseconds), else None.
+
+    Parameters
+    ----------
+    index : pandas.Index or None
+        An index.
+
+    Returns
+    -------
+    index : DatetimeIndex, PeriodIndex, integer Index or None
+        A :class:`~pandas.DatetimeIndex` in nanoseconds, a
+        :class:`~pandas.PeriodIndex` or an integer index; None for any other
+        index, such as floats or strings.
+    """
+    if isinstance(index, pd.DatetimeIndex):
+        return index.as_unit("ns")
+    if isinstance(index, pd.PeriodIndex) or (
+        isinstance(index, pd.Index) and pd.api.types.is_integer_dtype(index)
+    ):
+        return index
+    return None
+
+
+def index_keys(index: pd.Index) -> np.ndarray:
+    """The int64 keys of a time index from :func:`time_level`, unchecked."""
+    keys = index.asi8 if hasattr(index, "asi8") else index.to_numpy(np.int64)
+    return np.asarray(keys, dtype=np.int64)
 
 
 def time_step(index: pd.Index, keys: np.ndarray, dtype: str):
@@ -137,11 +162,9 @@ def gap_positions(keys: np.ndarray, step, dtype: str) -> np.ndarray:
     Parameters
     ----------
     keys : ndarray of shape (n_timesteps,) of int64
-        Increasing keys of an index of dtype `dtype`.
-    step : int or str
-        One time step, from :func:`time_step`.
-    dtype : str
-        The index dtype name.
+        Increasing keys of an index.
+    step, dtype : int or str, str
+        Its time step and dtype name, as for :func:`next_keys`.
 
     Returns
     -------

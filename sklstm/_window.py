@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_array, check_scalar
@@ -14,6 +15,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sklstm._panel import is_panel, series_rows
 from sklstm._timeline import (
     gap_positions,
     index_kind,
@@ -90,6 +92,16 @@ class SlidingWindowTransformer(
         Positions of the fitted rows that follow a gap in time (missing time
         steps before them). Empty without a time index.
 
+    ids_ : ndarray of shape (n_series,) or None
+        The series ids of a fitted panel, in the order of their first rows;
+        None when fitted on one series.
+
+    series_transformers_ : list of SlidingWindowTransformer or None
+        For a fitted panel, the transformer fitted on each series of `ids_`,
+        which places that series' later rows in time. None when fitted on
+        one series. (`series_`, `index_`, `index_dtype_` and `index_step_`
+        are None for a panel.)
+
     See Also
     --------
     make_windows : Windows plus aligned targets, without padding.
@@ -145,6 +157,20 @@ class SlidingWindowTransformer(
     consecutive time steps, or a comparison of at most len(X) rows with
     `series_`, never a pass over the whole fitted series.
 
+    **Panels**, many series in one frame, have an index of two levels,
+    (series id, time): a :class:`~pandas.MultiIndex`. Each series is
+    windowed on its own, and a window never holds rows of another series;
+    the output keeps the input's row order. The rows of a series, in any
+    order relative to other series' rows, must increase in time (a repeated
+    (id, time) or a decreasing time raises ``ValueError``), and each series
+    is placed in time against its own fitted rows, by the rules above (its
+    time level as its index); a series unseen in :meth:`fit` is windowed as
+    :meth:`fit_transform` would, padded at its start. Split a panel by time
+    with :class:`~sklstm.PanelTimeSeriesSplit`. A pipeline keeps the index
+    only when the steps before this one output pandas
+    (``set_output(transform="pandas")``); with an array, one series is
+    assumed. The windows of a panel are a float32 copy.
+
     Windows depend on row order by design: split with
     :class:`~sklearn.model_selection.TimeSeriesSplit`, never a shuffled
     :class:`~sklearn.model_selection.KFold`.
@@ -180,6 +206,20 @@ class SlidingWindowTransformer(
     array([[5., 6., 7.],
            [6., 7., 8.],
            [7., 8., 9.]], dtype=float32)
+
+    A panel: each series continues its own history.
+
+    >>> index = pd.MultiIndex.from_product([["a", "b"], range(5)])
+    >>> panel = pd.Series([0.0, 1, 2, 3, 4, 10, 11, 12, 13, 14], index=index)
+    >>> window = SlidingWindowTransformer(window_size=3).fit(panel[panel < 3])
+    >>> window.transform(panel[panel >= 3])[:, :, 0]
+    array([[ 1.,  2.,  3.],
+           [ 2.,  3.,  4.],
+           [10., 10., 10.],
+           [10., 10., 11.],
+           [10., 11., 12.],
+           [11., 12., 13.],
+           [12., 13., 14.]], dtype=float32)
     """
 
     _parameter_constraints = {
@@ -210,7 +250,10 @@ class SlidingWindowTransformer(
         self : object
             Fitted transformer.
         """
-        self._fit_buffer(X, n_history=0)
+        if is_panel(X):
+            self._fit_panel(X)
+        else:
+            self._fit_buffer(X, n_history=0)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -231,12 +274,11 @@ class SlidingWindowTransformer(
             Read-only float32 windows; row ``i`` is the window ending at row
             ``i``.
         """
-        buffer = self._fit_buffer(X, n_history=self.window_size - 1)
-        if self.index_step_ is None:
-            return self._assemble(buffer, [(0, self.series_[:0])], [])
-        starts = np.r_[0, self.index_gaps_]
-        runs = self._place_by_index(self.series_, self.index_, starts)
-        return self._assemble(buffer, *runs)
+        if is_panel(X):
+            return self._fit_panel(X).transform(X)
+        windows, gaps = self._fit_windows(X)
+        _warn_gaps([self._gap_note(gaps)] if gaps else [])
+        return windows
 
     def transform(self, X):
         """Window `X`, taking earlier rows from where `X` is in time.
@@ -254,14 +296,18 @@ class SlidingWindowTransformer(
         """
         check_is_fitted(self)
         self._validate_params()
-        buffer = self._buffer(X, self.window_size - 1, reset=False)
-        values = buffer[self.window_size - 1 :]
-        if self.history == "none":
-            return self._assemble(buffer, [(0, self.series_[:0])], [])
-        keys = self._placing_keys(X, values)
-        if keys is None:
-            return self._assemble(buffer, *self._place_array(values))
-        return self._assemble(buffer, *self._place_by_index(values, keys))
+        if is_panel(X):
+            return self._panel_windows(X)
+        if self.ids_ is not None:
+            raise ValueError(
+                "this SlidingWindowTransformer was fitted on a panel (a frame "
+                "indexed by (series id, time)), so X must be one too, got "
+                f"{type(X).__name__}; in a pipeline, the steps before it output "
+                "pandas with set_output(transform='pandas')"
+            )
+        windows, gaps = self._windows(X)
+        _warn_gaps([self._gap_note(gaps)] if gaps else [])
+        return windows
 
     def set_output(self, *, transform=None):
         """Accept a pipeline's output container; the windows stay an ndarray.
@@ -323,6 +369,7 @@ class SlidingWindowTransformer(
         dtype, keys = (None, None) if placed is None else placed
         self.series_ = buffer[n_history:]
         self.index_, self.index_dtype_ = keys, dtype
+        self.ids_ = self.series_transformers_ = None
         step = None if keys is None else time_step(X.index, keys, dtype)
         self.index_step_ = step
         if step is None:
@@ -330,6 +377,80 @@ class SlidingWindowTransformer(
         else:
             self.index_gaps_ = gap_positions(keys, step, dtype)
         return buffer
+
+    def _fit_windows(self, X):
+        """Fit on one series; its windows, padded at its start and after gaps."""
+        buffer = self._fit_buffer(X, n_history=self.window_size - 1)
+        if self.index_step_ is None:
+            return self._assemble(buffer, [(0, self.series_[:0])]), []
+        starts = np.r_[0, self.index_gaps_]
+        runs, gaps = self._place_by_index(self.series_, self.index_, starts)
+        return self._assemble(buffer, runs), gaps
+
+    def _windows(self, X):
+        """The windows of one series placed against the fitted one, and gaps."""
+        buffer = self._buffer(X, self.window_size - 1, reset=False)
+        values = buffer[self.window_size - 1 :]
+        if self.history == "none":
+            return self._assemble(buffer, [(0, self.series_[:0])]), []
+        keys = self._placing_keys(X, values)
+        runs, gaps = (
+            self._place_array(values)
+            if keys is None
+            else self._place_by_index(values, keys)
+        )
+        return self._assemble(buffer, runs), gaps
+
+    def _fit_panel(self, X):
+        """Fit one transformer per series of the panel `X`."""
+        ids, parts = self._series_of(X, reset=True)
+        self.series_ = self.index_ = self.index_dtype_ = self.index_step_ = None
+        self.index_gaps_ = np.zeros(0, dtype=np.int64)
+        self.ids_ = ids
+        self.series_transformers_ = [self._new_series().fit(part) for _, part in parts]
+        return self
+
+    def _panel_windows(self, X) -> np.ndarray:
+        """Window each series of the panel `X` against its own fitted history."""
+        if self.ids_ is None:
+            raise ValueError(
+                "X is a panel (a frame indexed by (series id, time)), but this "
+                "SlidingWindowTransformer was fitted on one series: fit it on "
+                "a panel"
+            )
+        ids, parts = self._series_of(X, reset=False)
+        fitted = pd.Index(self.ids_).get_indexer(ids)
+        n_features = self.n_features_in_
+        windows = np.empty((len(X), self.window_size, n_features), np.float32)
+        notes = []
+        for name, (rows, part), position in zip(ids, parts, fitted, strict=True):
+            if position < 0:  # a series unseen in fit starts here
+                series = self._new_series()
+                windows[rows], gaps = series._fit_windows(part)
+            else:
+                series = self.series_transformers_[position]
+                windows[rows], gaps = series._windows(part)
+            if gaps:
+                note, count = series._gap_note(gaps)
+                notes.append((f"in series {name!r} {note}", count))
+        _warn_gaps(notes, stacklevel=4)
+        windows.flags.writeable = False
+        return windows
+
+    def _series_of(self, X, reset: bool):
+        """Validate the panel `X`; its ids and ``(rows, frame)`` per series.
+
+        Each frame holds one series' float32 values, indexed by its times.
+        """
+        values = self._buffer(X, 0, reset=reset)
+        ids, rows = series_rows(X.index)
+        times = X.index.get_level_values(1)
+        return ids, [(r, pd.DataFrame(values[r], index=times[r])) for r in rows]
+
+    def _new_series(self):
+        return SlidingWindowTransformer(
+            self.window_size, padding=self.padding, history=self.history
+        )
 
     def _buffer(self, X, n_history: int, reset: bool) -> np.ndarray:
         """Copy validated `X` into a float32 buffer after `n_history` free rows."""
@@ -455,11 +576,9 @@ class SlidingWindowTransformer(
         after = np.searchsorted(self.index_gaps_, stop - 1, side="right")
         return int(self.index_gaps_[after - 1]) if after else 0
 
-    def _assemble(self, buffer: np.ndarray, runs, gaps) -> np.ndarray:
+    def _assemble(self, buffer: np.ndarray, runs) -> np.ndarray:
         """Fill each run's history and return the windows of the runs."""
         n_history = self.window_size - 1
-        if gaps and n_history:
-            self._warn_gaps(gaps)
         values = buffer[n_history:]
         if len(runs) == 1:
             self._fill(buffer[:n_history], runs[0][1], values[0])
@@ -486,22 +605,31 @@ class SlidingWindowTransformer(
         """The keys one time step after `keys`."""
         return next_keys(keys, self.index_step_, self.index_dtype_)
 
-    def _warn_gaps(self, gaps) -> None:
+    def _gap_note(self, gaps):
+        """Where the first of `gaps` is, and how many distinct gaps there are."""
         before, after = (self._label(key) for key in gaps[0])
-        others = len(dict.fromkeys(gaps)) - 1
-        warnings.warn(
-            f"X skips time steps between {before} and {after}"
-            + (f" (and {others} more gap(s))" if others else "")
-            + f", one step being {self.index_step_}: the windows after a gap "
-            "are padded as at the start of a series and hold no row from "
-            "before it",
-            UserWarning,
-            stacklevel=4,
-        )
+        note = f"between {before} and {after}, one step being {self.index_step_}"
+        return note, len(dict.fromkeys(gaps))
 
     def _label(self, key) -> str:
         """`key` of `index_` as the label it was, for messages."""
         return key_label(key, self.index_dtype_)
+
+
+def _warn_gaps(notes, stacklevel: int = 3) -> None:
+    """One warning for the gaps of all series: the first, and a count."""
+    if not notes:
+        return
+    first, count = notes[0]
+    others = sum(count for _, count in notes) - 1
+    warnings.warn(
+        f"X skips time steps {first}"
+        + (f" (and {others} more gap(s))" if others else "")
+        + ": the windows after a gap are padded as at the start of a series "
+        "and hold no row from before it",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _starts_with(values: np.ndarray, series: np.ndarray) -> bool:
@@ -524,7 +652,9 @@ def make_windows(series, window_size, horizon=1, target=None):
     Parameters
     ----------
     series : array-like of shape (n_timesteps, n_features) or (n_timesteps,)
-        Time-ordered series, one row per time step; 1D is one feature.
+        Time-ordered series, one row per time step; 1D is one feature. Or a
+        panel of many series: a DataFrame (or Series) indexed by (series id,
+        time), each series' rows in time order (see Notes).
 
     window_size : int
         Number of consecutive time steps per window.
@@ -551,10 +681,22 @@ def make_windows(series, window_size, horizon=1, target=None):
     See Also
     --------
     SlidingWindowTransformer : Length-preserving windows for a pipeline.
+    PanelTimeSeriesSplit : Cross-validation of a panel, split by time.
+
+    Notes
+    -----
+    A panel is windowed series by series, and never across two series: `X`
+    and `y` are the windows and targets of each series in turn, in the order
+    of the series' first rows, each series' in time order. A series with
+    fewer than ``window_size + horizon`` rows gives none. Rows are read as
+    consecutive time steps, as for one series. The windows of a panel are a
+    float32 copy (``n_samples * window_size * n_features`` values), not a
+    view.
 
     Examples
     --------
     >>> import numpy as np
+    >>> import pandas as pd
     >>> from sklstm import make_windows
     >>> X, y = make_windows(np.arange(6.0), window_size=3)
     >>> X[:, :, 0]
@@ -565,21 +707,50 @@ def make_windows(series, window_size, horizon=1, target=None):
     array([3., 4., 5.], dtype=float32)
     >>> make_windows(np.arange(12.0).reshape(6, 2), 2, horizon=2)[1].shape
     (3, 4)
+
+    A panel of two series, ``a`` and ``b``:
+
+    >>> index = pd.MultiIndex.from_product([["a", "b"], range(4)])
+    >>> panel = pd.Series([0.0, 1, 2, 3, 10, 11, 12, 13], index=index)
+    >>> X, y = make_windows(panel, window_size=2)
+    >>> X[:, :, 0]
+    array([[ 0.,  1.],
+           [ 1.,  2.],
+           [10., 11.],
+           [11., 12.]], dtype=float32)
+    >>> y
+    array([ 2.,  3., 12., 13.], dtype=float32)
     """
     check_scalar(window_size, "window_size", Integral, min_val=1)
     check_scalar(horizon, "horizon", Integral, min_val=1)
     values = series_2d(series, np.float32)
     targets = _target_indices(target, getattr(series, "columns", None), values.shape[1])
-    n_timesteps, needed = values.shape[0], window_size + horizon
-    if n_timesteps < needed:
+    needed = window_size + horizon
+    if is_panel(series):
+        rows = [r for r in series_rows(series.index)[1] if len(r) >= needed]
+        if not rows:
+            raise ValueError(
+                f"no series of the panel has window_size + horizon = {needed} "
+                "rows, the fewest that give a window and its target"
+            )
+        framed = [_framed(values[r], window_size, horizon, targets) for r in rows]
+        X, y = (np.concatenate(parts) for parts in zip(*framed, strict=True))
+        X.flags.writeable = False
+    elif len(values) < needed:
         raise ValueError(
-            f"series has {n_timesteps} rows, need at least "
+            f"series has {len(values)} rows, need at least "
             f"window_size + horizon = {needed}"
         )
-    X = _windows(values[: n_timesteps - horizon], window_size)
-    steps = sliding_window_view(values[window_size:], horizon, axis=0)
-    y = steps[:, targets, :].transpose(0, 2, 1).reshape(X.shape[0], -1)
+    else:
+        X, y = _framed(values, window_size, horizon, targets)
     return X, (y[:, 0] if y.shape[1] == 1 else y)
+
+
+def _framed(values: np.ndarray, window_size: int, horizon: int, targets):
+    """Windows of one series, and the target rows after them, 2D, step-major."""
+    X = _windows(values[: len(values) - horizon], window_size)
+    steps = sliding_window_view(values[window_size:], horizon, axis=0)
+    return X, steps[:, targets, :].transpose(0, 2, 1).reshape(X.shape[0], -1)
 
 
 def series_2d(series, dtype):
