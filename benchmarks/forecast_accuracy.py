@@ -1,0 +1,305 @@
+"""Forecast accuracy on trending and stationary series, against naive forecasts.
+
+Each series is split in time order: the last 20% is the hold-out. Every
+method forecasts each hold-out step from the actual values before it
+(one step ahead):
+
+- ``naive``: the last value;
+- ``seasonal naive``: the value one season earlier;
+- ``LSTM``: the pipeline ``MinMaxScaler -> SlidingWindowTransformer ->
+  LSTMRegressor`` inside ``TransformedTargetRegressor(MinMaxScaler)``, tuned
+  by ``GridSearchCV`` over the window and the units with ``TimeSeriesSplit``;
+- ``LSTM normalize``: the same search with ``normalize`` in the grid
+  (``[None, "last"]``); it may pick ``None``.
+
+Both LSTM columns come from one search: ``LSTM`` is the best candidate with
+``normalize=None``, which is what a search without the option would pick (same
+folds, same seeds), refitted on the whole training part.
+
+Series (kind in the table): synthetic monthly ones of 300 steps with a
+season of 12 (a linear trend, an exponential trend with multiplicative
+season, a level shift of +6 at 90% of the series, so inside the hold-out
+only, a random walk, for which naive is the best forecast, and a stationary
+noisy sine), and four that ship with statsmodels: monthly Mauna Loa CO2 and
+quarterly US real GDP (trends), yearly sunspots and monthly El Nino sea
+temperatures (stationary).
+
+Errors: RMSE, and MASE (the mean absolute error over that of the in-sample
+seasonal naive forecast; below 1 beats it on the training part's scale).
+
+Real series ship with statsmodels (``pip install statsmodels``); nothing is
+downloaded. Run::
+
+    python benchmarks/forecast_accuracy.py [--fast] [--json FILE]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from inspect import signature
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.compose import TransformedTargetRegressor  # noqa: E402
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import MinMaxScaler  # noqa: E402
+from sklearn.utils._param_validation import StrOptions  # noqa: E402
+
+from sklstm import LSTMRegressor, SlidingWindowTransformer  # noqa: E402
+from sklstm._trend import (  # noqa: E402
+    add_reference_skip,
+    fit_skip,
+    gate_outputs,
+    normalize_inputs,
+)
+
+HOLDOUT = 0.2
+
+
+class NormalizedLSTMRegressor(LSTMRegressor):
+    """LSTMRegressor with the ``normalize`` option of :mod:`sklstm._trend`."""
+
+    _parameter_constraints = {
+        **LSTMRegressor._parameter_constraints,
+        "normalize": [StrOptions({"last", "mean"}), None],
+    }
+
+    def __init__(self, units=32, *, normalize=None, **kwargs):
+        super().__init__(units, **kwargs)
+        self.normalize = normalize
+
+    @classmethod
+    def _get_param_names(cls):
+        names = signature(LSTMRegressor.__init__).parameters
+        return sorted({*names, "normalize"} - {"self"})
+
+    def _keras_build_fn(self, *args, **kwargs):
+        network = super()._keras_build_fn(*args, **kwargs)
+        if self.normalize is None:
+            return network
+        inputs = keras.Input(shape=network.input_shape[1:])
+        x, reference = normalize_inputs(inputs, self.normalize)
+        outputs = gate_outputs(network(x), reference)
+        return keras.Model(inputs, add_reference_skip(outputs, reference))
+
+    def _train(self, arrays, validation, epochs):
+        if not self.history_:
+            fit_skip(self.model_, arrays[0], arrays[1])
+        super()._train(arrays, validation, epochs)
+
+
+# -- series --------------------------------------------------------------------
+
+
+def synthetic_series(n):
+    """Synthetic monthly series (season 12): name -> (values, season, kind)."""
+    rng = np.random.default_rng(0)
+    t = np.arange(n, dtype=float)
+    season = 2.0 * np.sin(2 * np.pi * t / 12)
+    noise = rng.normal(0.0, 0.5, n)
+    shift = np.where(t >= 0.9 * n, 6.0, 0.0)
+    return {
+        "linear trend": (0.05 * t + season + noise, 12, "trend"),
+        "exponential trend": (
+            10 * np.exp(0.008 * t) * (1 + 0.1 * season / 2) + noise,
+            12,
+            "trend",
+        ),
+        "level shift": (season + noise + shift, 12, "shift"),
+        "random walk": (np.cumsum(rng.normal(0.0, 1.0, n)), 1, "random walk"),
+        "noisy sine": (
+            np.sin(2 * np.pi * t / 25) + 0.2 * rng.normal(size=n),
+            25,
+            "stationary",
+        ),
+    }
+
+
+def real_series():
+    """Series shipped with statsmodels: name -> (values, season, kind)."""
+    from statsmodels import datasets
+
+    co2 = datasets.co2.load_pandas().data["co2"]
+    co2 = co2.resample("MS").mean().interpolate()
+    macro = datasets.macrodata.load_pandas().data
+    sunspots = datasets.sunspots.load_pandas().data["SUNACTIVITY"]
+    elnino = datasets.elnino.load_pandas().data.drop(columns="YEAR")
+    return {
+        "co2 (monthly)": (co2.to_numpy(), 12, "trend"),
+        "US real GDP (quarterly)": (macro["realgdp"].to_numpy(), 4, "trend"),
+        "sunspots (yearly)": (sunspots.to_numpy(), 11, "stationary"),
+        "El Nino SST (monthly)": (elnino.to_numpy().ravel(), 12, "stationary"),
+    }
+
+
+# -- methods -------------------------------------------------------------------
+
+
+def naive(series, n_train, lag):
+    """One-step forecasts of the hold-out: the value `lag` steps earlier."""
+    return series[n_train - lag : len(series) - lag]
+
+
+def lstm_search(series, n_train, season, config):
+    """Grid search on the training part; returns the fitted search."""
+    windows = sorted({max(season, 4), 2 * max(season, 4)})
+    pipe = Pipeline(
+        [
+            ("scale", MinMaxScaler()),
+            ("window", SlidingWindowTransformer()),
+            (
+                "lstm",
+                NormalizedLSTMRegressor(
+                    epochs=config["epochs"],
+                    learning_rate=config["learning_rate"],
+                    batch_size=32,
+                    random_state=0,
+                ),
+            ),
+        ]
+    )
+    model = TransformedTargetRegressor(regressor=pipe, transformer=MinMaxScaler())
+    grid = {
+        "regressor__window__window_size": windows,
+        "regressor__lstm__units": config["units"],
+        "regressor__lstm__normalize": config["normalize"],
+    }
+    search = GridSearchCV(
+        model,
+        grid,
+        cv=TimeSeriesSplit(config["folds"]),
+        scoring="neg_root_mean_squared_error",
+    )
+    X, y = series[: n_train - 1, np.newaxis], series[1:n_train]
+    return search.fit(X, y)
+
+
+def best_without_option(search):
+    """The best candidate's params among those with ``normalize=None``."""
+    results = search.cv_results_
+    candidates = [
+        i
+        for i, params in enumerate(results["params"])
+        if params["regressor__lstm__normalize"] is None
+    ]
+    best = min(candidates, key=lambda i: results["rank_test_score"][i])
+    return results["params"][best]
+
+
+def one_step(model, series, n_train):
+    """Fitted pipeline's one-step forecasts of the hold-out."""
+    return model.predict(series[n_train - 1 : -1, np.newaxis])
+
+
+def errors(series, n_train, season, forecast):
+    """RMSE and MASE of one-step `forecast` over the hold-out."""
+    actual = series[n_train:]
+    scale = np.mean(np.abs(series[season:n_train] - series[: n_train - season]))
+    rmse = float(np.sqrt(np.mean((forecast - actual) ** 2)))
+    mase = float(np.mean(np.abs(forecast - actual)) / scale)
+    return {"rmse": rmse, "mase": mase}
+
+
+def short(params):
+    """Search params as ``name=value`` without the pipeline prefixes."""
+    return ", ".join(
+        f"{key.rsplit('__', 1)[1]}={value}" for key, value in sorted(params.items())
+    )
+
+
+def evaluate(name, series, season, kind, config):
+    """Errors of every method on one series, and the LSTM params chosen."""
+    n_train = len(series) - int(round(HOLDOUT * len(series)))
+    started = time.perf_counter()
+    search = lstm_search(series, n_train, season, config)
+    baseline_params = best_without_option(search)
+    baseline = search.estimator.set_params(**baseline_params)
+    X, y = series[: n_train - 1, np.newaxis], series[1:n_train]
+    baseline.fit(X, y)
+    forecasts = {
+        "naive": naive(series, n_train, 1),
+        "seasonal naive": naive(series, n_train, season),
+        "LSTM": one_step(baseline, series, n_train),
+        "LSTM normalize": one_step(search.best_estimator_, series, n_train),
+    }
+    return {
+        "series": name,
+        "n": len(series),
+        "season": season,
+        "kind": kind,
+        "errors": {k: errors(series, n_train, season, f) for k, f in forecasts.items()},
+        "params": {
+            "LSTM": short(baseline_params),
+            "LSTM normalize": short(search.best_params_),
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def table(rows):
+    """One markdown table of all the results."""
+    methods = list(rows[0]["errors"])
+    head = [
+        "series",
+        "kind",
+        *[f"{m} RMSE (MASE)" for m in methods],
+        "LSTM normalize: chosen",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for row in rows:
+        cells = [row["series"], row["kind"]]
+        cells += [
+            f"{row['errors'][m]['rmse']:.3g} ({row['errors'][m]['mase']:.2f})"
+            for m in methods
+        ]
+        cells.append(row["params"]["LSTM normalize"])
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fast", action="store_true", help="smoke-test scale")
+    parser.add_argument("--json", help="write the results to this file")
+    args = parser.parse_args(argv)
+    if args.fast:
+        config = {
+            "epochs": 2,
+            "units": [2],
+            "normalize": [None, "last"],
+            "folds": 2,
+            "learning_rate": 0.01,
+        }
+        catalog = synthetic_series(80)
+        catalog = {k: catalog[k] for k in ("linear trend", "noisy sine")}
+    else:
+        config = {
+            "epochs": 30,
+            "units": [4, 16],
+            "normalize": [None, "last"],
+            "folds": 2,
+            "learning_rate": 0.01,
+        }
+        catalog = {**synthetic_series(300), **real_series()}
+    keras.utils.set_random_seed(0)
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for name, (values, season, kind) in catalog.items():
+            rows.append(evaluate(name, np.asarray(values, float), season, kind, config))
+            print(f"{name}: {rows[-1]['seconds']} s", file=sys.stderr)
+    print(table(rows))
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump({"config": config, "rows": rows}, file, indent=2)
+
+
+if __name__ == "__main__":
+    main()
