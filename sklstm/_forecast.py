@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_array, check_scalar
 
+from sklstm._panel import is_panel, series_rows
 from sklstm._unwrap import fitted_parts
 from sklstm._window import SlidingWindowTransformer, _target_indices, series_2d
 
 
 def recursive_forecast(
-    estimator, series, n_steps, *, target=None, exog=None, window_size=None
+    estimator, series, n_steps, *, target=None, exog=None, window_size=None, ids=None
 ):
     """Forecast the `n_steps` time steps that follow the end of `series`.
 
@@ -124,6 +125,15 @@ def recursive_forecast(
     (3,)
     """
     check_scalar(n_steps, "n_steps", Integral, min_val=1)
+    if is_panel(series):
+        return _panel_forecast(
+            estimator, series, n_steps, target, exog, window_size, ids
+        )
+    if ids is not None:
+        raise ValueError(
+            "ids selects series of a panel, a frame indexed by (series id, "
+            "time), but series is one series; leave ids None"
+        )
     table = _as_table(series)
     n_timesteps, n_features = table.shape
     columns = table.columns if hasattr(series, "columns") else None
@@ -157,27 +167,152 @@ def recursive_forecast(
     # chunk: the rows before the chunk do not matter. A float index tells the
     # window step no time, so it does not look for them (nor warn of a gap).
     positions = pd.Index(np.arange(size, dtype=np.float64))
+    if window is None or named:
+        chunks = None if window is None else (lambda chunk: chunk.set_axis(positions))
+    else:
+        chunks = pd.DataFrame.to_numpy
+    forecast = _feed_back(estimator, chunks, rows, size, n_steps, targets)[0]
+    return _as_input_type(forecast, series, targets)
 
-    def predict_after(start):
-        """The steps after rows[start : start + size], (horizon, n_targets)."""
-        chunk = rows.iloc[start : start + size]
-        if window is None:
-            outputs = estimator.predict(_bare_input(estimator, chunk))[0]
-        elif named:
-            outputs = estimator.predict(chunk.set_axis(positions))[-1]
-        else:
-            outputs = estimator.predict(chunk.to_numpy())[-1]
-        return _steps(np.atleast_1d(outputs), len(targets), n_features)
 
-    forecast = np.empty((n_steps, len(targets)))
+def _feed_back(estimator, chunks, rows, size: int, n_steps: int, targets):
+    """Forecast `n_steps` after each block of `rows`, feeding forecasts back.
+
+    `rows` holds blocks of ``size + n_steps`` rows: a series' last `size`
+    rows, then its future rows, whose `targets` columns are filled in.
+    ``chunks(frame)`` makes the input of a pipeline from the `size` rows of
+    each block; None means a regressor fitted on windows.
+
+    Returns
+    -------
+    forecast : ndarray of shape (n_blocks, n_steps, n_targets)
+    """
+    n_targets, block = len(targets), size + n_steps
+    first_rows = np.arange(0, len(rows), block)[:, np.newaxis]
+    forecast = np.empty((len(first_rows), n_steps, n_targets))
     start = 0
     while start < n_steps:
-        steps = predict_after(start)
-        stop = min(start + len(steps), n_steps)
-        forecast[start:stop] = steps[: stop - start]
-        rows.iloc[size + start : size + stop, targets] = forecast[start:stop]
+        chunk = rows.iloc[(first_rows + start + np.arange(size)).ravel()]
+        if chunks is None:
+            outputs = estimator.predict(_bare_input(estimator, chunk, size))
+        else:  # the last row of each chunk: its window is the whole chunk
+            outputs = np.asarray(estimator.predict(chunks(chunk)))[size - 1 :: size]
+        steps = _steps(np.asarray(outputs), len(first_rows), n_targets, rows.shape[1])
+        stop = min(start + steps.shape[1], n_steps)
+        forecast[:, start:stop] = steps[:, : stop - start]
+        future = (first_rows + size + np.arange(start, stop)).ravel()
+        rows.iloc[future, targets] = forecast[:, start:stop].reshape(-1, n_targets)
         start = stop
-    return _as_input_type(forecast, series, targets)
+    return forecast
+
+
+def _panel_forecast(estimator, panel, n_steps, target, exog, window_size, ids):
+    """recursive_forecast of the series of a panel, all in one batch per step."""
+    table = panel.to_frame() if isinstance(panel, pd.Series) else panel
+    named = isinstance(panel, pd.DataFrame) or isinstance(panel.name, str)
+    targets = _target_indices(target, table.columns if named else None, table.shape[1])
+    forecast_columns = table.columns[targets]
+    series_2d(table[forecast_columns], np.float64)  # finite numbers, or raise
+    table = table.astype(dict.fromkeys(forecast_columns, np.float64))
+    window = _window_step(estimator)
+    size = _window_size(window, window_size)
+    if window is not None and window.ids_ is None:
+        raise ValueError(
+            "series is a panel, but the estimator's SlidingWindowTransformer was "
+            "fitted on one series: fit the pipeline on the panel, its steps "
+            "before the windows outputting pandas (set_output(transform='pandas')) "
+            "so that the (series id, time) index reaches them"
+        )
+    all_ids, all_rows = series_rows(table.index)
+    chosen = _chosen(all_ids, ids)
+    rows = [all_rows[k] for k in chosen]
+    short = [all_ids[k] for k, r in zip(chosen, rows, strict=True) if len(r) < size]
+    if short:
+        raise ValueError(
+            f"series {short[0]!r} has fewer rows than window_size={size} "
+            f"({len(short)} series in all): leave it out with ids"
+        )
+    names = all_ids[chosen]
+    others = table.columns.drop(forecast_columns)
+    futures = _panel_future(table, rows, names, others, exog, n_steps)
+    blocks = [
+        pd.concat([table.iloc[r[-size:]], future], ignore_index=True)[table.columns]
+        for r, future in zip(rows, futures, strict=True)
+    ]
+    chunk_index = pd.MultiIndex.from_arrays(
+        [np.repeat(names, size), np.tile(np.arange(size, dtype=np.float64), len(rows))]
+    )
+    chunks = None if window is None else (lambda c: c.set_axis(chunk_index))
+    forecast = _feed_back(
+        estimator, chunks, pd.concat(blocks, ignore_index=True), size, n_steps, targets
+    )
+    times = table.index.get_level_values(1)
+    index = pd.MultiIndex.from_tuples(
+        [
+            (name, time)
+            for name, r in zip(names, rows, strict=True)
+            for time in _future_index(times[r], n_steps)
+        ],
+        names=table.index.names,
+    )
+    values = forecast.reshape(-1, len(targets))
+    if len(targets) == 1:
+        return pd.Series(values[:, 0], index=index, name=forecast_columns[0])
+    return pd.DataFrame(values, index=index, columns=forecast_columns)
+
+
+def _chosen(all_ids: np.ndarray, ids) -> np.ndarray:
+    """Positions in `all_ids` of the series to forecast: `ids`, or all."""
+    if ids is None:
+        return np.arange(len(all_ids))
+    listed = isinstance(ids, (list, tuple, np.ndarray, pd.Index))
+    wanted = list(ids) if listed else [ids]
+    found = pd.Index(all_ids).get_indexer(wanted)
+    if (found < 0).any():
+        missing = [name for name, k in zip(wanted, found, strict=True) if k < 0]
+        raise ValueError(f"ids {missing} are not series of the panel")
+    return found
+
+
+def _panel_future(table, rows, names, others, exog, n_steps: int):
+    """For each series, a frame of its `n_steps` future rows of `others`.
+
+    Columns of `exog` (a panel) give their values; any other column that is
+    not forecast must be static, one value per series, which carries on.
+    """
+    if exog is not None and not is_panel(exog):
+        raise ValueError(
+            "series is a panel, so exog must be one too: a DataFrame indexed by "
+            "(series id, time) with the n_steps future rows of each series"
+        )
+    given = [] if exog is None else [c for c in others if c in exog.columns]
+    static = others.drop(given)
+    varies = table[static].groupby(level=0).nunique(dropna=False).gt(1).any()
+    if varies.any():
+        raise ValueError(
+            f"the column(s) {list(static[varies.to_numpy()])} of series change "
+            "within a series and are not forecast: pass their future values in "
+            "exog, a panel with n_steps rows per series"
+        )
+    exog_rows = {}
+    if given:
+        exog_ids, rows_of_exog = series_rows(exog.index)
+        exog_rows = dict(zip(exog_ids, rows_of_exog, strict=True))
+    futures = []
+    for name, r in zip(names, rows, strict=True):
+        future = pd.DataFrame(index=range(n_steps))
+        if given:
+            known = exog_rows.get(name, [])
+            if len(known) != n_steps:
+                raise ValueError(
+                    f"exog has {len(known)} row(s) of series {name!r}, need "
+                    f"n_steps={n_steps}"
+                )
+            future[given] = exog.iloc[known][given].to_numpy()
+        for column in static:
+            future[column] = table[column].iloc[r[-1]]
+        futures.append(future)
+    return futures
 
 
 def _as_table(series) -> pd.DataFrame:
@@ -189,15 +324,16 @@ def _as_table(series) -> pd.DataFrame:
     return pd.DataFrame(series_2d(series, np.float64))
 
 
-def _bare_input(estimator, chunk: pd.DataFrame) -> np.ndarray:
-    """One window for a regressor fitted on windows: 3D, or 2D if it was."""
+def _bare_input(estimator, chunk: pd.DataFrame, size: int) -> np.ndarray:
+    """Windows of `size` rows for a regressor fitted on windows: 3D, or 2D."""
     rows = series_2d(chunk, np.float64)
-    flat = rows.reshape(1, -1)
+    windows = rows.reshape(-1, size, rows.shape[1])
+    flat = windows.reshape(len(windows), -1)
     # Fitted on 2D windows (n_samples, window_size * n_features), it counts
     # their columns as its features.
     if getattr(estimator, "n_features_in_", None) == flat.shape[1] != rows.shape[1]:
         return flat
-    return rows[np.newaxis]
+    return windows
 
 
 def _window_step(estimator):
@@ -255,15 +391,16 @@ def _future_exog(exog, columns, names, n_steps: int) -> pd.DataFrame:
     return pd.DataFrame(values.reshape(n_steps, -1), columns=names)
 
 
-def _steps(outputs: np.ndarray, n_targets: int, n_features: int) -> np.ndarray:
-    """Reshape one prediction, step-major, to (horizon, n_targets)."""
-    if outputs.size % n_targets:
+def _steps(outputs, n_windows: int, n_targets: int, n_features: int) -> np.ndarray:
+    """Reshape predictions, step-major, to (n_windows, horizon, n_targets)."""
+    outputs = outputs.reshape(n_windows, -1)
+    if outputs.shape[1] % n_targets:
         raise ValueError(
-            f"the estimator predicts {outputs.size} value(s) per window, not a "
+            f"the estimator predicts {outputs.shape[1]} value(s) per window, not a "
             f"multiple of the {n_targets} target column(s) of series "
             f"(n_features={n_features}): name the predicted column(s) with target"
         )
-    return outputs.reshape(-1, n_targets)
+    return outputs.reshape(n_windows, -1, n_targets)
 
 
 def _as_input_type(forecast: np.ndarray, series, targets: list[int]):

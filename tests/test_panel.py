@@ -5,12 +5,18 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
 
-from sklstm import SlidingWindowTransformer, make_windows
+from sklstm import (
+    LSTMRegressor,
+    SlidingWindowTransformer,
+    make_windows,
+    recursive_forecast,
+)
 from sklstm._panel import PanelTimeSeriesSplit
 
 N_TIMES = 12
@@ -192,3 +198,124 @@ def test_panel_split_folds_by_time_across_series(gap):
 def test_panel_split_rejects_a_single_series():
     with pytest.raises(ValueError, match="X must be a DataFrame indexed by"):
         next(PanelTimeSeriesSplit(n_splits=2).split(panel().xs("north")))
+
+
+# recursive_forecast of a panel. A sine obeys x[t + 1] = 2 cos(w) x[t] - x[t - 1],
+# so a linear model on windows continues each series exactly.
+
+PERIOD, N_HISTORY = 10, 40
+
+
+def sines(n_points=N_HISTORY, ids=IDS):
+    """A sine per series, of its own amplitude and phase, indexed by month."""
+    months = pd.period_range("2020-01", periods=n_points, freq="M")
+    index = pd.MultiIndex.from_product([ids, months], names=["store", "month"])
+    waves = [
+        (1 + k) * np.sin(2 * np.pi * np.arange(n_points) / PERIOD + k)
+        for k in range(len(ids))
+    ]
+    return pd.DataFrame({"load": np.concatenate(waves)}, index=index)
+
+
+def next_step(panel):
+    """X (all rows but each series' last) and y (the next load) of a panel."""
+    y = panel.groupby(level=0)["load"].shift(-1).dropna()
+    return panel.loc[y.index], y
+
+
+def flatten(X):
+    return np.asarray(X).reshape(len(X), -1)
+
+
+def window_linear(window_size):
+    return make_pipeline(
+        SlidingWindowTransformer(window_size),
+        FunctionTransformer(flatten),
+        LinearRegression(),
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted_linear():
+    X, y = next_step(sines())
+    # Padded windows at each series' start are not sines: no weight.
+    complete = X.groupby(level=0).cumcount().to_numpy() >= 2
+    return window_linear(3).fit(X, y, linearregression__sample_weight=complete)
+
+
+def test_linear_pipeline_continues_every_series_of_a_panel(fitted_linear):
+    forecast = recursive_forecast(fitted_linear, sines(), n_steps=15)
+    truth = sines(N_HISTORY + 15).groupby(level=0).tail(15)["load"]
+    # float32 windows: exact to float32 precision, compounded over 15 steps.
+    assert_allclose(forecast.to_numpy(), truth.to_numpy(), atol=1e-5)
+    assert forecast.index.equals(truth.index)
+    assert forecast.name == "load"
+
+
+def test_ids_forecast_the_series_asked_for(fitted_linear):
+    forecast = recursive_forecast(fitted_linear, sines(), 4, ids=["east", "north"])
+    every = recursive_forecast(fitted_linear, sines(), 4)
+    assert list(forecast.index.unique(level=0)) == ["east", "north"]
+    assert_allclose(
+        forecast.sort_index(), every.loc[["east", "north"]].sort_index(), atol=1e-6
+    )
+    with pytest.raises(ValueError, match=r"ids \['west'\] are not series"):
+        recursive_forecast(fitted_linear, sines(), 4, ids=["west"])
+
+
+def test_regressor_on_panel_windows_continues_every_series():
+    X, y = make_windows(sines(), window_size=3)
+    model = make_pipeline(FunctionTransformer(flatten), LinearRegression()).fit(X, y)
+    forecast = recursive_forecast(model, sines(), 6, window_size=3)
+    truth = sines(N_HISTORY + 6).groupby(level=0).tail(6)["load"]
+    assert_allclose(forecast.to_numpy(), truth.to_numpy(), atol=1e-6)
+
+
+def test_lstm_forecast_of_a_panel_is_each_series_own_forecast():
+    panel = sines(20)
+    pipe = make_pipeline(
+        MinMaxScaler(),
+        SlidingWindowTransformer(4),
+        LSTMRegressor(units=2, epochs=1, random_state=0),
+    ).set_output(transform="pandas")
+    pipe.fit(*next_step(panel))
+    forecast = recursive_forecast(pipe, panel, n_steps=3)
+    assert forecast.shape == (3 * len(IDS),)
+    for name in IDS:
+        alone = recursive_forecast(pipe, panel, n_steps=3, ids=[name])
+        assert_allclose(forecast.loc[name], alone.loc[name], rtol=1e-5)
+
+
+def test_known_and_static_columns_of_a_panel():
+    """Load follows a known flag; a one-hot store column stays constant."""
+    panel = sines()
+    flag = (np.arange(len(panel)) % 7 == 0).astype(float)
+    panel = panel.assign(load=panel["load"] + 5 * flag, flag=flag)
+    panel["is_east"] = (panel.index.get_level_values(0) == "east").astype(float)
+    X, y = make_windows(panel, window_size=3, target="load")
+    model = make_pipeline(FunctionTransformer(flatten), LinearRegression()).fit(X, y)
+    future = sines(N_HISTORY + 5).groupby(level=0).tail(5)
+    exog = future.assign(flag=1.0)[["flag"]]
+    forecast = recursive_forecast(
+        model, panel, 5, target="load", exog=exog, window_size=3
+    )
+    assert forecast.index.equals(future.index)
+    with pytest.raises(ValueError, match=r"\['flag'\] of series change within"):
+        recursive_forecast(model, panel, 5, target="load", window_size=3)
+    with pytest.raises(ValueError, match="exog must be one too"):
+        recursive_forecast(
+            model, panel, 5, target="load", exog=exog.xs("east"), window_size=3
+        )
+    with pytest.raises(ValueError, match="exog has 4 row"):
+        recursive_forecast(
+            model, panel, 5, target="load", exog=exog.iloc[1:], window_size=3
+        )
+
+
+def test_panel_forecast_needs_a_window_step_fitted_on_a_panel():
+    north = sines().xs("north")
+    single = window_linear(3).fit(north.iloc[:-1], north["load"].iloc[1:])
+    with pytest.raises(ValueError, match="fitted on one series: fit the pipeline"):
+        recursive_forecast(single, sines(), 2)
+    with pytest.raises(ValueError, match="ids selects series of a panel"):
+        recursive_forecast(single, sines().xs("north"), 2, ids=["north"])
