@@ -55,6 +55,10 @@ def recursive_forecast(
         :class:`~sklearn.preprocessing.OneHotEncoder` in a
         :class:`~sklearn.compose.ColumnTransformer`).
 
+        Or a panel of many series: a DataFrame (or Series) indexed by
+        (series id, time), each series continued from its own end (see
+        Notes).
+
     n_steps : int
         Number of future time steps to forecast.
 
@@ -66,17 +70,24 @@ def recursive_forecast(
     exog : array-like of shape (n_steps, n_features - n_targets), default=None
         The known future values of the columns that are not forecast, in the
         order of `series` (by name when both are DataFrames). Required when
-        `target` leaves columns out, since the next windows need them.
+        `target` leaves columns out, since the next windows need them. For a
+        panel: a panel DataFrame holding, for each series forecast, its
+        `n_steps` future rows in time order, of the columns it names.
 
     window_size : int, default=None
         Length of the windows a bare regressor was trained on. Leave it None
         for a pipeline: its :class:`~sklstm.SlidingWindowTransformer` says.
 
+    ids : list of series ids, default=None
+        For a panel, the series to forecast; None means all of them.
+
     Returns
     -------
     forecast : ndarray of shape (n_steps,) or (n_steps, n_targets)
         The forecast, 1D for one target column. A pandas Series (one target)
-        or DataFrame when `series` is a pandas object.
+        or DataFrame when `series` is a pandas object. For a panel, a Series
+        or DataFrame of ``n_series * n_steps`` rows indexed by (series id,
+        time), the series in the order of `ids` (or of their first rows).
 
     See Also
     --------
@@ -99,6 +110,17 @@ def recursive_forecast(
     frequency continues with it, and an evenly spaced integer or datetime
     index (such as a :class:`~pandas.RangeIndex`) with its step. Any other
     index continues as positions ``n_timesteps, n_timesteps + 1, ...``.
+
+    A panel is forecast series by series, in one batch: each step calls
+    ``predict`` once with the last ``window_size`` rows of every series. Its
+    estimator is fitted on the panel: a pipeline whose
+    :class:`~sklstm.SlidingWindowTransformer` was fitted on it (the steps
+    before it output pandas), or a regressor fitted on
+    :func:`~sklstm.make_windows` of the panel. A series unseen in fit is
+    forecast too, from its own rows. Columns that are neither forecast nor
+    in `exog` must be static, one value per series (such as a series'
+    one-hot encoded id), and keep that value over the forecast; any other
+    raises ``ValueError``.
 
     Examples
     --------
