@@ -17,6 +17,7 @@ _MODULES = {
     "LSTMClassifier": "sklstm._classifier",
     "LSTMRegressor": "sklstm._regressor",
     "ModelFileError": "sklstm._saving",
+    "PanelTimeSeriesSplit": "sklstm._panel",
     "SlidingWindowTransformer": "sklstm._window",
     "load": "sklstm._saving",
     "make_windows": "sklstm._window",
