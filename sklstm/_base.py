@@ -367,7 +367,7 @@ class LSTMMixin:
                 self._seed = int(
                     check_random_state(self.random_state).randint(_MAX_SEED)
                 )
-                self.model_ = self._keras_build_fn(X.shape[2], masked=is_padded(X))
+                self.model_ = self._keras_build_fn(X)
                 self._compile(self.model_, self._make_optimizer(), self.get_params())
                 self.history_ = {}
             else:
@@ -463,18 +463,17 @@ class LSTMMixin:
 
     # -- the network ---------------------------------------------------------
 
-    def _keras_build_fn(self, n_features, masked):
-        """Build the network for sequences of ``n_features`` features.
+    def _keras_build_fn(self, X):
+        """Build the network for the training sequences ``X``.
 
         Parameters
         ----------
-        n_features : int
-            Features per time step.
-        masked : bool
-            Start with a ``PaddingMask`` layer that masks the padding of
-            sequences of different lengths. Only padded input gets it: masks
-            keep the torch backend off cuDNN and make the other backends' step
-            loop do more work.
+        X : ndarray of shape (n_samples, n_timesteps, n_features), float32
+            The training sequences (for the shape, and for layers that adapt
+            to the data). If they hold padding (sequences of different
+            lengths), the network starts with a ``PaddingMask`` layer that
+            masks it. Only padded input gets one: masks keep the torch backend
+            off cuDNN and make the other backends' step loop do more work.
 
         Returns
         -------
@@ -486,8 +485,8 @@ class LSTMMixin:
         limit_threads()
         warn_if_not_fused(self)
         next_seed = _seed_stream(self._seed)
-        inputs = keras.Input(shape=(None, n_features))
-        x = PaddingMask()(inputs) if masked else inputs
+        inputs = keras.Input(shape=(None, X.shape[2]))
+        x = PaddingMask()(inputs) if is_padded(X) else inputs
         sizes = _layer_sizes("units", self.units)
         for i, size in enumerate(sizes):
             x = self._lstm_layer(size, i < len(sizes) - 1, next_seed)(x)

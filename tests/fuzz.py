@@ -35,11 +35,11 @@ _SIZES = [0, 1, 2, 3, 5]
 _WINDOW_SIZES = [0, -3, 1, 2, 4, 7, 2**40, 2**62, 2.5, "3", None, True, np.int64(3)]
 
 
-
 def not_an_array(rng):
     """Something that is no array at all, as a hurried caller might pass."""
+    if rng.random() < 0.3:
+        return None
     kinds = [
-        lambda: None,
         lambda: float(rng.normal()),
         lambda: int(rng.integers(10)),
         lambda: "abc",
@@ -63,9 +63,9 @@ def random_array(rng, sizes=_SIZES):
 
     A third of the arrays are clean float sequences of shape
     ``(n_samples, n_timesteps, 2)``, which the fitted estimators accept; one
-    in ten is no array at all (``not_an_array``).
+    in seven is no array at all (``not_an_array``).
     """
-    if rng.random() < 0.1:
+    if rng.random() < 0.15:
         return not_an_array(rng)
     if rng.random() < 1 / 3:
         shape = (int(rng.integers(1, 6)), int(rng.integers(1, 5)), 2)
