@@ -99,3 +99,41 @@ def test_table_is_printed(benchmark_run):
     assert all(f"{name}  (" in table for name in WORKLOADS)
     if "torch" not in report["settings"]["implementations"]:
         assert "torch not installed" in table
+
+
+SEARCH = RUN.with_name("search.py")
+
+
+@pytest.fixture(scope="module")
+def search_run(tmp_path_factory):
+    """One tiny search per implementation; return JSON and table."""
+    path = tmp_path_factory.mktemp("search") / "report.json"
+    command = [
+        sys.executable,
+        str(SEARCH),
+        "--backend",
+        os.environ.get("KERAS_BACKEND", "tensorflow"),
+        *("--scale", "0.05", "--windows", "2,3", "--units", "2"),
+        *("--searches", "1", "--threads", "1", "--json", str(path)),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(path.read_text()), result.stdout
+
+
+def test_search_benchmark_times_both_implementations(search_run):
+    report, table = search_run
+    implementations = ["sklstm", "torch"] if report["settings"]["torch"] else ["sklstm"]
+    (search,) = report["searches"]
+    assert sorted(set(search) - {"load_before", "load_after"}) == implementations
+    for name in implementations:
+        record = search[name]
+        # Two candidates, then the refit.
+        assert len(record["fit_s"]) == 3
+        assert record["best"][0] in (2, 3) and record["best"][1] == 2
+        assert math.isfinite(record["holdout_rmse"])
+        timings = [report["imports_s"][name], record["wall_s"], *record["fit_s"]]
+        assert all(math.isfinite(t) and t > 0 for t in timings)
+    assert "| first search (s) |" in table
