@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from sklstm._batches import ArrayBatches
-from sklstm._device import limit_threads, warn_if_not_fused
+from sklstm._device import prepare_process, warn_if_not_fused
 from sklstm._forward import predict_outputs, training_quietly
 from sklstm._sequences import (
     PaddingMask,
@@ -482,7 +482,7 @@ class LSTMMixin:
             free, so a network trained on windows of 50 predicts on windows
             of 60.
         """
-        limit_threads()
+        prepare_process()
         warn_if_not_fused(self)
         next_seed = _seed_stream(self._seed)
         inputs = keras.Input(shape=(None, X.shape[2]))
