@@ -165,11 +165,14 @@ def _add_predict_parser(subparsers):
         description="Load a model written by 'sklstm forecast' or 'sklstm "
         "classify' (its folder, or its model.sklstm file, next to model.json) "
         "and predict for a CSV file with the same columns: the forecast made "
-        "at every row, or the class of every sequence. A forecaster's time "
-        "column places the rows in time: rows that continue the training data "
-        "are windowed on its last rows, rows inside the training period on the "
-        "rows before them, any others on the file's own rows. Writes CSV to "
-        "standard output or --out.",
+        "at every row, or the class of every sequence. A forecaster trained "
+        "with --time-col places the rows in time by that column: rows that "
+        "continue the training data are windowed on its last rows, rows inside "
+        "the training period on the rows before them, any others on the file's "
+        "own rows. Without a time column, rows have no time: a file that "
+        "begins with the training rows is windowed as in training, padded at "
+        "its start, and any other file is taken to continue the training data "
+        "(with a warning). Writes CSV to standard output or --out.",
     )
     predict.add_argument("model", help="output folder or model.sklstm file")
     predict.add_argument("data", help="CSV file with the columns the model reads")
@@ -261,7 +264,7 @@ def main(argv=None) -> int:
         try:
             return args.handler(args)
         except CommandError as error:
-            print(f"sklstm {args.command}: error: {error}", file=sys.stderr)
+            print(f"sklstm {args.command}: error: {_one_line(error)}", file=sys.stderr)
             return 2
 
 
@@ -269,9 +272,14 @@ def _warning_printer(command):
     """Print each warning as one line that names the command, as errors are."""
 
     def show(message, category, filename, lineno, file=None, line=None):
-        print(f"sklstm {command}: warning: {message}", file=sys.stderr)
+        print(f"sklstm {command}: warning: {_one_line(message)}", file=sys.stderr)
 
     return show
+
+
+def _one_line(message):
+    """``message`` on one line: messages from pandas can hold line breaks."""
+    return " ".join(str(message).split())
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,13 @@ SEARCH_WINDOWS = (5, 10, 20)
 SEARCH_UNITS = (8, 32)
 N_SPLITS = 3
 MODEL_FILE = "model.sklstm"
+# What a time column holds, as model.json records it.
+TIME_KINDS = (
+    "integers",
+    "numbers",
+    "dates without a time zone",
+    "dates with a time zone",
+)
 
 
 class CommandError(Exception):
@@ -82,8 +90,37 @@ def _check_numeric(frame, path, columns):
             )
 
 
-def _index_by_time(frame, path, time_col):
-    """``frame`` sorted and indexed by its column ``time_col``, one row a time."""
+def _check_distinct(named):
+    """Raise CommandError if two options name one column.
+
+    Parameters
+    ----------
+    named : iterable of (str, str or None)
+        Each option and the column it names; None names none.
+    """
+    clash = _repeated_column(named)
+    if clash is not None:
+        first, second, column = clash
+        raise CommandError(
+            f"{first} and {second} both name the column {column!r}: each "
+            "must be a different column"
+        )
+
+
+def _repeated_column(named):
+    """The first two of ``(option, column)`` pairs naming one column, and it."""
+    seen = {}
+    for option, column in named:
+        if column is None:
+            continue
+        if column in seen:
+            return seen[column], option, column
+        seen[column] = option
+    return None
+
+
+def _parse_times(frame, path, time_col):
+    """The column ``time_col`` of ``frame`` as numbers or dates, none missing."""
     times = frame[time_col]
     if not pd.api.types.is_numeric_dtype(times):
         try:
@@ -97,6 +134,46 @@ def _index_by_time(frame, path, time_col):
         raise CommandError(
             f"column {time_col!r} of {path} has {n_missing} missing times"
         )
+    return times
+
+
+def time_kind(times):
+    """What a column of parsed times holds, in words, as model.json records it.
+
+    Parameters
+    ----------
+    times : Series or Index
+        Times from :func:`read_csv`: numbers or dates.
+
+    Returns
+    -------
+    kind : str
+        One of :data:`TIME_KINDS`.
+    """
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        return "dates with a time zone"
+    if pd.api.types.is_datetime64_dtype(times.dtype):
+        return "dates without a time zone"
+    return "integers" if pd.api.types.is_integer_dtype(times.dtype) else "numbers"
+
+
+def _check_time_kind(times, path, time_col, trained):
+    """Raise CommandError unless ``times`` are of the kind a model was trained on.
+
+    A window places rows in time by comparing their times with the training
+    times, which needs both of one kind.
+    """
+    kind = time_kind(times)
+    if kind != trained:
+        raise CommandError(
+            f"column {time_col!r} of {path} holds {kind}, but the model was "
+            f"trained on {trained}: give times of the same kind"
+        )
+
+
+def _index_by_time(frame, path, time_col):
+    """``frame`` sorted and indexed by its column ``time_col``, one row a time."""
+    times = _parse_times(frame, path, time_col)
     frame = frame.set_index(times.rename(time_col)).drop(columns=time_col)
     frame = frame.sort_index(kind="stable")
     repeated = frame.index[frame.index.duplicated()]
@@ -165,7 +242,11 @@ def _stderr_closed():
 
 
 def _write_model(model, out, columns):
-    """Save ``model`` and the JSON file that tells ``predict`` its columns."""
+    """Save ``model`` and the JSON file that tells ``predict`` its columns.
+
+    With a time column, the JSON file records the kind of its times, which
+    ``predict`` requires of a file before it loads the model.
+    """
     from sklstm._saving import save
 
     save(model, out / MODEL_FILE)
@@ -213,6 +294,10 @@ def _check_forecast_sizes(args, n_rows, n_train):
 def run_forecast(args):
     """Fit a window pipeline to a series, report test errors, write files."""
     features = list(dict.fromkeys([args.target, *args.features]))
+    _check_distinct(
+        [("--time-col", args.time_col), ("--target", args.target)]
+        + [("--features", name) for name in features[1:]]
+    )
     frame = read_csv(args.data, features, args.time_col)
     X, y = supervised_frame(frame, features, args.target, args.horizon)
     n_test = max(1, round(args.test_size * len(X)))
@@ -243,7 +328,12 @@ def run_forecast(args):
     _write_model(
         model,
         out,
-        {"command": "forecast", "features": features, "time_col": args.time_col},
+        {
+            "command": "forecast",
+            "features": features,
+            "time_col": args.time_col,
+            "time_kind": None if args.time_col is None else time_kind(frame.index),
+        },
     )
     plots = _plot_forecast(out, frame[args.target], X_test.index, y_test, y_pred, model)
     print(f"wrote {', '.join(['predictions.csv', MODEL_FILE, *plots])} to {out}")
@@ -353,6 +443,8 @@ def _long_table(path, id_col, label, time_col, features=None):
     """Read a long-format CSV file; return it and its feature columns.
 
     The features are ``features``, or every column but id, label and time.
+    The time column is parsed as :func:`read_csv` does, and each sequence
+    may hold a time once.
     """
     frame = read_csv(path)
     _check_columns(frame, path, [id_col, label, time_col, *(features or [])])
@@ -363,6 +455,14 @@ def _long_table(path, id_col, label, time_col, features=None):
     _check_numeric(frame, path, features)
     if frame[id_col].isna().any():
         raise CommandError(f"column {id_col!r} of {path} has missing ids")
+    if time_col is not None:
+        frame[time_col] = _parse_times(frame, path, time_col)
+        repeated = frame[frame.duplicated([id_col, time_col])]
+        if len(repeated):
+            raise CommandError(
+                f"sequence {repeated[id_col].iloc[0]} of {path} repeats the time "
+                f"{repeated[time_col].iloc[0]}: each row must be one time step"
+            )
     return frame, features
 
 
@@ -383,6 +483,9 @@ def _sequences(frame, path, id_col, label, time_col, features):
 
 def run_classify(args):
     """Fit an LSTM classifier on long-format sequences and evaluate it."""
+    _check_distinct(
+        [("--id", args.id), ("--label", args.label), ("--time-col", args.time_col)]
+    )
     train, features = _long_table(args.train, args.id, args.label, args.time_col)
     classes = train[args.label].unique()
     if len(classes) < 2:
@@ -437,6 +540,9 @@ def run_classify(args):
             "features": features,
             "id": args.id,
             "time_col": args.time_col,
+            "time_kind": (
+                None if args.time_col is None else time_kind(train[args.time_col])
+            ),
         },
     )
     print(f"wrote predictions.csv and {MODEL_FILE} to {out}")
@@ -469,6 +575,19 @@ def _read_description(path):
     features = description["features"]
     if not features or not all(isinstance(name, str) for name in features):
         raise CommandError(f"{path} is malformed: 'features' must name columns")
+    clash = _repeated_column(
+        [("time_col", description["time_col"]), ("id", description.get("id"))]
+        + [("features", name) for name in features]
+    )
+    if clash is not None:
+        first, second, column = clash
+        raise CommandError(
+            f"{path} is malformed: {first!r} and {second!r} both name the "
+            f"column {column!r}"
+        )
+    kinds = TIME_KINDS if description["time_col"] is not None else (None,)
+    if description.get("time_kind", "missing") not in kinds:
+        raise CommandError(f"{path} is malformed: 'time_kind' is missing or wrong")
     return description
 
 
@@ -479,6 +598,81 @@ def _load_model(path):
         return load(path)
     except ModelFileError as error:
         raise CommandError(str(error)) from None
+
+
+def _check_model(model, description, json_path, model_path):
+    """Raise CommandError unless ``model`` is what model.json describes.
+
+    The command that wrote it made a regressor or a classifier, and the
+    columns it names are those the model was fitted on: their names, or for
+    a model fitted on arrays their number.
+    """
+    from sklearn.base import is_classifier, is_regressor
+
+    from sklstm._unwrap import fitted_parts
+
+    mismatch = f"{json_path} does not match {model_path}"
+    command, features = description["command"], description["features"]
+    kind, is_kind = {
+        "forecast": ("regressor", is_regressor),
+        "classify": ("classifier", is_classifier),
+    }[command]
+    if not is_kind(model):
+        raise CommandError(
+            f"{mismatch}: it describes a {kind} written by 'sklstm {command}', "
+            f"but the model is a {type(model).__name__}"
+        )
+    # The first fitted part that records its input: a pipeline's first step.
+    first = next(p for p in fitted_parts(model) if hasattr(p, "n_features_in_"))
+    names = getattr(first, "feature_names_in_", None)
+    if names is not None and list(names) != features:
+        raise CommandError(
+            f"{mismatch}: it names the columns {', '.join(features)}, but the "
+            f"model was fitted on {', '.join(map(str, names))}"
+        )
+    if first.n_features_in_ != len(features):
+        raise CommandError(
+            f"{mismatch}: it names the columns {', '.join(features)}, but the "
+            f"model was fitted on {first.n_features_in_} columns"
+        )
+
+
+def _warn_if_continuing(model, rows, path):
+    """Warn if ``rows``, without times, are read as continuing the training data.
+
+    Without an index that tells time, a window reads rows that begin with
+    its training rows as a start again, padded; any other rows continue the
+    training data, whether they do or not.
+    """
+    window, values = _window_input(model, rows)
+    if window is None or window.history == "none":
+        return
+    values = np.asarray(values, dtype=window.series_.dtype)
+    common = min(len(values), len(window.series_))
+    if not np.array_equal(values[:common], window.series_[:common]):
+        warnings.warn(
+            f"the model reads no time column, so the rows of {path} are taken "
+            "to continue the training data; train with --time-col to place "
+            "rows in time",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
+def _window_input(model, rows):
+    """The first window of ``model`` and its input for ``rows``, else Nones."""
+    from sklearn.pipeline import Pipeline
+
+    from sklstm._unwrap import fitted_parts
+    from sklstm._window import SlidingWindowTransformer
+
+    for part in fitted_parts(model):
+        if not isinstance(part, Pipeline):
+            continue
+        for position, (_, step) in enumerate(part.steps):
+            if isinstance(step, SlidingWindowTransformer):
+                return step, part[:position].transform(rows) if position else rows
+    return None, None
 
 
 def _predict_forecast(model, frame, features):
@@ -504,16 +698,24 @@ def run_predict(args):
         )
     description = _read_description(columns_path)
     command, features = description["command"], description["features"]
+    time_col = description["time_col"]
     if command == "forecast":
-        frame = read_csv(args.data, features, description["time_col"])
+        frame = read_csv(args.data, features, time_col)
+        times = frame.index
     else:
-        cut = (description["id"], None, description["time_col"])
+        cut = (description["id"], None, time_col)
         frame, _ = _long_table(args.data, *cut, features)
+        times = None if time_col is None else frame[time_col]
+    if time_col is not None:
+        _check_time_kind(times, args.data, time_col, description["time_kind"])
     if args.out is not None:
         _check_out_file(Path(args.out))
     start_framework()
     model = _load_model(model_path)
+    _check_model(model, description, columns_path, model_path)
     if command == "forecast":
+        if time_col is None:
+            _warn_if_continuing(model, frame[features], args.data)
         table = _predict_forecast(model, frame, features)
     else:
         X, _, ids = _sequences(frame, args.data, *cut, features)

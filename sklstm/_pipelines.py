@@ -44,7 +44,10 @@ def build_forecaster(window_size, units, epochs, seed):
         outputs pandas, so the time index of a DataFrame reaches the window,
         which places rows in time by it: a file that continues the training
         data is windowed on its tail, a slice of the training period on the
-        rows before it, any other data on its own history.
+        rows before it, any other data on its own history. Rows without
+        times (a default index) follow the array rule: rows that begin with
+        the training rows are padded at their start, any others continue the
+        training data.
     """
     pipe = Pipeline(
         [

@@ -1,5 +1,6 @@
 """The ``sklstm`` command: forecast, classify and predict, run as a user runs them."""
 
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.testing import assert_allclose
 
-from sklstm import load
+from sklstm import _commands, load
 from sklstm.__main__ import main
 
 N_ROWS = 80
@@ -87,6 +88,8 @@ def test_forecast_writes_predictions_model_and_plots(forecast):
     assert np.isfinite(predictions.to_numpy()).all()
     for name in ("forecast.png", "history.png", "model.sklstm", "model.json"):
         assert (out / name).stat().st_size > 0
+    description = json.loads((out / "model.json").read_text())
+    assert description["time_kind"] == "dates without a time zone"
 
 
 def test_predict_applies_the_saved_forecaster(forecast, folder):
@@ -163,6 +166,8 @@ def test_classify_reports_accuracy_confusion_matrix_and_per_class(folder):
     predictions = pd.read_csv(folder / "out_c" / "predictions.csv")
     assert sorted(predictions["id"]) == sorted(f"test{i}" for i in range(9))
     assert {"proba_up", "proba_down", "proba_flat"} <= set(predictions.columns)
+    description = json.loads((folder / "out_c" / "model.json").read_text())
+    assert description["time_kind"] == "integers"
     applied = run("predict", folder / "out_c" / "model.sklstm", "test.csv", cwd=folder)
     assert applied.returncode == 0, applied.stderr
     lines = applied.stdout.strip().splitlines()
@@ -278,6 +283,55 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
             "train.csv has no column 'kind'",
         ),
         (["predict", "nowhere", "sales.csv"], "no model at nowhere"),
+        (
+            ["forecast", "garbage.csv", "--target", "sales"],
+            "cannot read garbage.csv as CSV: Error tokenizing data",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--time-col", "sales"],
+            "--time-col and --target both name the column 'sales'",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--features",
+             "temperature", "--time-col", "temperature"],
+            "--time-col and --features both name the column 'temperature'",
+        ),
+        (
+            ["classify", "train.csv", "test.csv", "--id", "state", "--label",
+             "state"],
+            "--id and --label both name the column 'state'",
+        ),
+        (
+            ["classify", "repeat_step.csv", "test.csv", "--id", "run", "--label",
+             "state", "--time-col", "step"],
+            "sequence train0 of repeat_step.csv repeats the time 1",
+        ),
+        (
+            ["predict", "sequence_model", "repeat_step.csv"],
+            "sequence train0 of repeat_step.csv repeats the time 1",
+        ),
+        (
+            ["predict", "dated_model", "zoned.csv"],
+            "column 'date' of zoned.csv holds dates with a time zone, but the "
+            "model was trained on dates without a time zone",
+        ),
+        (
+            ["predict", "dated_model", "numbered.csv"],
+            "column 'date' of numbered.csv holds integers, but the model was "
+            "trained on dates without a time zone",
+        ),
+        (
+            ["predict", "twice_model", "sales.csv"],
+            "is malformed: 'features' and 'features' both name the column 'sales'",
+        ),
+        (
+            ["predict", "time_feature_model", "sales.csv"],
+            "is malformed: 'time_col' and 'features' both name the column 'date'",
+        ),
+        (
+            ["predict", "kindless_model", "sales.csv"],
+            "is malformed: 'time_kind' is missing or wrong",
+        ),
     ],
     ids=[
         "unknown-column",
@@ -288,15 +342,72 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         "empty-file",
         "unknown-label",
         "no-model",
+        "pandas-message-on-two-lines",
+        "time-column-is-target",
+        "time-column-is-feature",
+        "id-is-label",
+        "classify-repeated-time-step",
+        "predict-repeated-time-step",
+        "time-zone-against-naive",
+        "integer-times-against-dates",
+        "repeated-feature-in-model-json",
+        "time-column-is-feature-in-model-json",
+        "no-time-kind-in-model-json",
     ],
-)
-def test_bad_input_exits_2_with_a_message(args, message, folder, monkeypatch, capsys):
-    monkeypatch.chdir(folder)
-    pd.DataFrame({"sales": [1.0, None, 3.0]}).to_csv("bad.csv", index=False)
-    Path("empty.csv").write_text("")
+)  # fmt: skip
+def test_bad_input_exits_2_with_a_message(
+    args, message, bad_inputs, monkeypatch, capsys
+):
+    """One line, exit 2, and Keras never started: nothing was trained or loaded."""
+
+    def start_framework():
+        raise AssertionError("Keras started before the input was checked")
+
+    monkeypatch.chdir(bad_inputs)
+    monkeypatch.setattr(_commands, "start_framework", start_framework)
     assert main(args) == 2
-    error = capsys.readouterr().err.strip().splitlines()
-    assert len(error) == 1 and message in error[0], error
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1, error
+    assert error.startswith(f"sklstm {args[0]}: error: ") and message in error
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(folder):
+    """``folder`` with bad CSV files and model.json files next to empty models."""
+    pd.DataFrame({"sales": [1.0, None, 3.0]}).to_csv(folder / "bad.csv", index=False)
+    (folder / "empty.csv").write_text("")
+    # pandas reports this one with a line break at the end.
+    (folder / "garbage.csv").write_text("sales\n1\n1,2\n")
+    train = pd.read_csv(folder / "train.csv")
+    twice = train[(train["run"] == "train0") & (train["step"] == 1)]
+    pd.concat([train, twice]).to_csv(folder / "repeat_step.csv", index=False)
+    sales = pd.read_csv(folder / "sales.csv")
+    sales.assign(date=sales["date"] + "T00:00:00+01:00").to_csv(
+        folder / "zoned.csv", index=False
+    )
+    sales.assign(date=range(len(sales))).to_csv(folder / "numbered.csv", index=False)
+    dated = {"command": "forecast", "features": ["sales"], "time_col": "date"}
+    models = {
+        "sequence_model": {
+            "command": "classify", "features": ["level"], "id": "run",
+            "time_col": "step", "time_kind": "integers",
+        },
+        "dated_model": {**dated, "time_kind": "dates without a time zone"},
+        "twice_model": {
+            **dated, "features": ["sales", "sales"],
+            "time_kind": "dates without a time zone",
+        },
+        "time_feature_model": {
+            **dated, "features": ["sales", "date"],
+            "time_kind": "dates without a time zone",
+        },
+        "kindless_model": dated,
+    }  # fmt: skip
+    for name, description in models.items():
+        (folder / name).mkdir()
+        (folder / name / "model.json").write_text(json.dumps(description))
+        (folder / name / "model.sklstm").write_bytes(b"")
+    return folder
 
 
 @pytest.mark.parametrize(
@@ -325,3 +436,108 @@ def test_forecast_without_matplotlib_skips_the_plots(folder, monkeypatch, capsys
     assert 'pip install "sklstm[plot]"' in capsys.readouterr().err
     assert (folder / "no_plots" / "predictions.csv").exists()
     assert not list((folder / "no_plots").glob("*.png"))
+
+
+@pytest.fixture(scope="module")
+def classifier(folder):
+    """The folder of a classifier written by ``sklstm classify`` in-process."""
+    args = ["classify", "train.csv", "test.csv", "--id", "run", "--label", "state"]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(folder)
+        assert main([*args, "--epochs", "1", "--units", "2", "--out", "out_c1"]) == 0
+    return folder / "out_c1"
+
+
+@pytest.mark.parametrize(
+    "model, description, message",
+    [
+        (
+            "forecaster",
+            {"command": "forecast", "features": ["temperature"], "time_col": "date",
+             "time_kind": "dates without a time zone"},
+            "it names the columns temperature, but the model was fitted on sales",
+        ),
+        (
+            "forecaster",
+            {"command": "classify", "features": ["sales"], "id": "date",
+             "time_col": None, "time_kind": None},
+            "it describes a classifier written by 'sklstm classify', but the "
+            "model is a TransformedTargetRegressor",
+        ),
+        (
+            "classifier",
+            {"command": "forecast", "features": ["level"], "time_col": None,
+             "time_kind": None},
+            "it describes a regressor written by 'sklstm forecast', but the "
+            "model is a LSTMClassifier",
+        ),
+        (
+            "classifier",
+            {"command": "classify", "features": ["level"], "id": "run",
+             "time_col": None, "time_kind": None},
+            "it names the columns level, but the model was fitted on 2 columns",
+        ),
+    ],
+    ids=["renamed-column", "forecaster-as-classifier", "classifier-as-forecaster",
+         "one-column-too-few"],
+)  # fmt: skip
+def test_predict_refuses_a_model_json_that_does_not_match_the_model(
+    model, description, message, forecast, classifier, folder, tmp_path, capsys
+):
+    source = forecast[1] if model == "forecaster" else classifier
+    (tmp_path / "model.sklstm").write_bytes((source / "model.sklstm").read_bytes())
+    (tmp_path / "model.json").write_text(json.dumps(description))
+    data = folder / ("sales.csv" if model == "forecaster" else "train.csv")
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path), str(data)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1, error
+    assert error.startswith(
+        f"sklstm predict: error: {tmp_path / 'model.json'} does not match "
+        f"{tmp_path / 'model.sklstm'}: {message}"
+    )
+
+
+@pytest.fixture(scope="module")
+def untimed(folder):
+    """The series in time order without its dates, and a forecaster fitted on it."""
+    series = pd.read_csv(folder / "sales.csv").sort_values("date")
+    series.drop(columns="date").to_csv(folder / "untimed.csv", index=False)
+    args = ["forecast", "untimed.csv", "--target", "sales", "--window", "3"]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(folder)
+        assert main([*args, "--epochs", "1", "--units", "2", "--out", "out_u"]) == 0
+    return folder / "out_u"
+
+
+def test_predict_without_time_column_warns_that_rows_continue_training(
+    untimed, folder, monkeypatch, capsys
+):
+    """A file that begins with the training rows starts again; others continue."""
+    monkeypatch.chdir(folder)
+    assert json.loads((untimed / "model.json").read_text())["time_kind"] is None
+    written = pd.read_csv(untimed / "predictions.csv", index_col=0)
+    later = pd.read_csv("untimed.csv").iloc[written.index]
+    later.to_csv("later.csv", index=False)
+    capsys.readouterr()
+    assert main(["predict", str(untimed), "untimed.csv", "--out", "all.csv"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["predict", str(untimed), "later.csv", "--out", "later_pred.csv"]) == 0
+    assert capsys.readouterr().err == (
+        "sklstm predict: warning: the model reads no time column, so the rows "
+        "of later.csv are taken to continue the training data; train with "
+        "--time-col to place rows in time\n"
+    )
+    # Either way, the test rows are windowed on the training rows before them.
+    applied = pd.read_csv("all.csv", index_col=0)["forecast"]
+    assert_allclose(applied[written.index], written["forecast"], rtol=1e-5)
+    applied = pd.read_csv("later_pred.csv", index_col=0)["forecast"]
+    assert_allclose(applied, written["forecast"], rtol=1e-5)
+
+
+def test_predict_help_says_how_rows_without_times_are_read(capsys):
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Without a time column, rows have no time: a file that begins with " in text
+    assert "any other file is taken to continue the training data" in text
