@@ -95,8 +95,10 @@ def time_step(index: pd.Index, keys: np.ndarray, dtype: str):
     step : int, str or None
         In key units for an integer or period index; a pandas frequency
         string for a datetime index (its ``freq``, else the inferred one,
-        else the greatest common divisor of its differences). None where a
-        one-row datetime index without ``freq`` cannot tell.
+        else business days ``"B"`` for whole days that are all weekdays and
+        skip a weekend, else the greatest common divisor of its
+        differences). None where a one-row datetime index without ``freq``
+        cannot tell.
     """
     kind = index_kind(dtype)
     if kind == "period":
@@ -113,6 +115,8 @@ def time_step(index: pd.Index, keys: np.ndarray, dtype: str):
             inferred = pd.infer_freq(index)
         if inferred is not None:
             return to_offset(inferred).freqstr
+    if len(keys) > 1 and _business_days(index):
+        return "B"
     if len(keys) > 1:
         # Local wall-clock times, so that days stay days across DST changes.
         wall = index.tz_localize(None).as_unit("ns").asi8
@@ -121,6 +125,66 @@ def time_step(index: pd.Index, keys: np.ndarray, dtype: str):
         whole_days = step == pd.Timedelta(days=days)
         return to_offset(f"{days}D" if whole_days else step).freqstr
     return None
+
+
+def _business_days(index: pd.DatetimeIndex) -> bool:
+    """Whether `index` steps by business days: weekdays, skipping weekends.
+
+    Its dates fall on weekdays at one time of day, at least one weekend lies
+    between two of them, and the numbers of business days between them have
+    1 as greatest common divisor. Trading days and other business-day data
+    read from a file have no ``freq``, and a holiday stops pandas from
+    inferring one: without this, every weekend would be a gap.
+    """
+    wall = index.tz_localize(None)
+    midnight = wall.normalize()
+    if (wall - midnight != wall[0] - midnight[0]).any():
+        return False
+    days = midnight.to_numpy().astype("datetime64[D]")
+    if not np.is_busday(days).all():
+        return False
+    business = np.busday_count(days[:-1], days[1:])
+    skips_weekend = (business < (days[1:] - days[:-1]).astype(np.int64)).any()
+    return bool(skips_weekend and np.gcd.reduce(business) == 1)
+
+
+def step_label(step, dtype: str) -> str:
+    """One time `step` of an index of dtype `dtype` in words, for messages."""
+    if index_kind(dtype) == "period":
+        return f"one period of freq {dtype[len('period[') : -1]!r}"
+    return f"freq {step!r}" if isinstance(step, str) else f"{step} in the index"
+
+
+def following(index: pd.Index, n_steps: int):
+    """The `n_steps` labels one time step apart that follow `index`, or None.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        A time index, its step found as by :func:`time_step`.
+    n_steps : int
+        Number of labels.
+
+    Returns
+    -------
+    labels : pandas.Index of length `n_steps` or None
+        None where `index` tells no time step: another kind of index, one
+        that does not increase, or a single date without ``freq``.
+    """
+    level = time_level(index)
+    if level is None or level.hasnans or not level.is_monotonic_increasing:
+        return None
+    keys = index_keys(level)
+    if not level.is_unique or len(keys) == 0:
+        return None
+    step = time_step(level, keys, str(level.dtype))
+    if step is None:
+        return None
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[-1] + 1, periods=n_steps, freq=index.freq)
+    if isinstance(index, pd.DatetimeIndex):
+        return pd.date_range(index[-1], periods=n_steps + 1, freq=step)[1:]
+    return pd.Index(keys[-1] + step * np.arange(1, n_steps + 1), dtype=index.dtype)
 
 
 def index_kind(dtype: str) -> str:

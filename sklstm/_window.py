@@ -22,7 +22,9 @@ from sklstm._timeline import (
     is_default,
     key_label,
     next_keys,
+    step_label,
     time_index,
+    time_level,
     time_step,
 )
 
@@ -85,8 +87,9 @@ class SlidingWindowTransformer(
     index_step_ : int, str or None
         One time step: in `index_` units for an integer or period index; a
         pandas frequency string for a datetime index (its ``freq``, else the
-        inferred one, else the greatest common divisor of its differences).
-        None where a one-row datetime index without ``freq`` cannot tell.
+        inferred one, else ``"B"`` for business days, else the greatest
+        common divisor of its differences). None where a one-row datetime
+        index without ``freq`` cannot tell; `X` then tells it.
 
     index_gaps_ : ndarray of shape (n_gaps,) of int64
         Positions of the fitted rows that follow a gap in time (missing time
@@ -127,7 +130,14 @@ class SlidingWindowTransformer(
     period); `X` that starts one step after the fitted end continues it. One
     step is the index's frequency (a datetime index without one: the
     inferred frequency, else the greatest common divisor of its
-    differences; an integer index: that of its differences). Where time
+    differences; an integer index: that of its differences). Dates without
+    a frequency that all fall on weekdays and skip at least one weekend,
+    such as trading days read from a file, step by business days (``"B"``):
+    a weekend is no gap, a missing weekday (a holiday) is one. (Daily data
+    whose fitted stretch happens to hold no weekend day reads the same way:
+    give it ``freq="D"``.) A fit on one date without a frequency takes the
+    step from the index of `X`; where `X` is one date too, nothing tells
+    the step, and `X` is padded as a series start. Where time
     steps are missing, before `X`, inside `X` or in the fitted series (a
     :class:`~sklearn.model_selection.TimeSeriesSplit` with ``gap``, missing
     days of a daily index), the windows after the gap are padded as at a
@@ -147,11 +157,20 @@ class SlidingWindowTransformer(
     :meth:`fit_transform`; any other `X` continues the fitted series (a
     chronological test set, a ``TimeSeriesSplit`` test fold without gap).
     An array cannot show a slice of the training period or a gap: use pandas
-    input for those. Two default indexes (``0, 1, 2, ...``, what a frame
-    built from an array gets, for example from a pipeline step with
-    ``set_output(transform="pandas")`` given an array) place `X` at the
-    fitted start only if it agrees with the fitted series on their common
-    first rows; otherwise `X` continues the fitted series, as an array does.
+    input for those. The prefix rule compares values: a continuation that
+    begins with the fitted values (``fit(np.ones(5))``, then
+    ``transform(np.ones(6))``) is taken for the fitted series and padded at
+    its start; give both a time index, such as dates, to tell them apart.
+
+    A default index on `X` (``0, 1, 2, ...``, what a frame built from an
+    array gets, for example from a pipeline step with
+    ``set_output(transform="pandas")`` given an array) tells no time: `X`
+    is placed as an array. Only when the fitted index is a default one
+    too, and `X` agrees with the fitted series on their common first rows,
+    is `X` placed at the fitted start by its index. So a slice of a frame
+    that starts at its row 0 (``df.iloc[:5]``) after a fit on later rows
+    (``df.iloc[100:200]``) reads as an array: give the frame another index
+    (dates), or pass ``history="none"``.
 
     Placing `X` costs O(len(X)): a binary search in `index_` per run of
     consecutive time steps, or a comparison of at most len(X) rows with
@@ -276,8 +295,8 @@ class SlidingWindowTransformer(
         """
         if is_panel(X):
             return self._fit_panel(X).transform(X)
-        windows, gaps = self._fit_windows(X)
-        _warn_gaps([self._gap_note(gaps)] if gaps else [])
+        windows, notes = self._fit_windows(X)
+        _warn_gaps(notes)
         return windows
 
     def transform(self, X):
@@ -305,8 +324,8 @@ class SlidingWindowTransformer(
                 f"{type(X).__name__}; in a pipeline, the steps before it output "
                 "pandas with set_output(transform='pandas')"
             )
-        windows, gaps = self._windows(X)
-        _warn_gaps([self._gap_note(gaps)] if gaps else [])
+        windows, notes = self._windows(X)
+        _warn_gaps(notes)
         return windows
 
     def set_output(self, *, transform=None):
@@ -379,27 +398,32 @@ class SlidingWindowTransformer(
         return buffer
 
     def _fit_windows(self, X):
-        """Fit on one series; its windows, padded at its start and after gaps."""
+        """Fit on one series; its windows, padded at its start and after gaps.
+
+        Returns the windows and the notes of the gaps: one, or none.
+        """
         buffer = self._fit_buffer(X, n_history=self.window_size - 1)
-        if self.index_step_ is None:
+        step = self.index_step_
+        if step is None:
             return self._assemble(buffer, [(0, self.series_[:0])]), []
         starts = np.r_[0, self.index_gaps_]
-        runs, gaps = self._place_by_index(self.series_, self.index_, starts)
-        return self._assemble(buffer, runs), gaps
+        runs, gaps = self._place_by_index(self.series_, self.index_, step, starts)
+        return self._assemble(buffer, runs), self._gap_notes(gaps, step)
 
     def _windows(self, X):
-        """The windows of one series placed against the fitted one, and gaps."""
+        """The windows of one series placed against the fitted one, and notes."""
         buffer = self._buffer(X, self.window_size - 1, reset=False)
         values = buffer[self.window_size - 1 :]
         if self.history == "none":
             return self._assemble(buffer, [(0, self.series_[:0])]), []
-        keys = self._placing_keys(X, values)
-        runs, gaps = (
-            self._place_array(values)
-            if keys is None
-            else self._place_by_index(values, keys)
-        )
-        return self._assemble(buffer, runs), gaps
+        keys, step = self._placing_keys(X, values)
+        if keys is None:
+            runs, gaps = self._place_array(values)
+        elif step is None:  # one date, and no step to reach another: a start
+            runs, gaps = [(0, self.series_[:0])], []
+        else:
+            runs, gaps = self._place_by_index(values, keys, step)
+        return self._assemble(buffer, runs), self._gap_notes(gaps, step)
 
     def _fit_panel(self, X):
         """Fit one transformer per series of the panel `X`."""
@@ -425,14 +449,11 @@ class SlidingWindowTransformer(
         notes = []
         for name, (rows, part), position in zip(ids, parts, fitted, strict=True):
             if position < 0:  # a series unseen in fit starts here
-                series = self._new_series()
-                windows[rows], gaps = series._fit_windows(part)
+                windows[rows], found = self._new_series()._fit_windows(part)
             else:
                 series = self.series_transformers_[position]
-                windows[rows], gaps = series._windows(part)
-            if gaps:
-                note, count = series._gap_note(gaps)
-                notes.append((f"in series {name!r} {note}", count))
+                windows[rows], found = series._windows(part)
+            notes += [(f"in series {name!r} {note}", n) for note, n in found]
         _warn_gaps(notes, stacklevel=4)
         windows.flags.writeable = False
         return windows
@@ -472,16 +493,20 @@ class SlidingWindowTransformer(
         return buffer
 
     def _placing_keys(self, X, values):
-        """`X`'s index as keys on the fitted time axis, or None: place as array."""
-        if self.index_step_ is None:
-            return None
+        """`X`'s keys on the fitted time axis and one time step.
+
+        The step is the fitted one, else (a fit on one date) `X`'s, else
+        None. The keys are None where `X` is placed as an array.
+        """
+        if self.index_ is None:
+            return None, self.index_step_
         placed = time_index(X)
         if placed is None:
-            return None
+            return None, self.index_step_
         dtype, keys = placed
         fitted_kind, kind = index_kind(self.index_dtype_), index_kind(dtype)
         if "integer" in (fitted_kind, kind) and fitted_kind != kind:
-            return None
+            return None, self.index_step_
         if fitted_kind != kind or (kind == "period" and dtype != self.index_dtype_):
             raise ValueError(
                 f"X has an index of dtype {dtype}, which cannot be placed on the "
@@ -494,11 +519,19 @@ class SlidingWindowTransformer(
                 f"X has an index of dtype {dtype} and the fitted index is "
                 f"{self.index_dtype_}: both need a timezone, or neither"
             )
-        if kind == "integer" and is_default(keys) and is_default(self.index_):
+        if kind == "integer" and is_default(keys):
+            # A default index is what a frame made from an array gets: it
+            # tells no time unless the fitted series began at 0 too and `X`
+            # agrees with it.
             common = min(len(values), len(self.series_))
-            if not np.array_equal(values[:common], self.series_[:common]):
-                return None
-        return keys
+            if not is_default(self.index_) or not np.array_equal(
+                values[:common], self.series_[:common]
+            ):
+                return None, self.index_step_
+        step = self.index_step_
+        if step is None:
+            step = time_step(time_level(X.index), keys, dtype)
+        return keys, step
 
     def _place_array(self, values):
         """The prefix rule: `X` begins with the fitted series, or continues it."""
@@ -510,17 +543,19 @@ class SlidingWindowTransformer(
             return [(0, self.series_[low:])], [(self.index_[low - 1], self.index_[low])]
         return [(0, self.series_[low:])], []
 
-    def _place_by_index(self, values, keys, starts=None):
+    def _place_by_index(self, values, keys, step, starts=None):
         """Cut `X` into runs of consecutive time steps; find each one's history.
 
         Returns ``[(first row of the run, rows before it)]`` and the gaps, as
         ``(key before, key after)``, where a history is padded.
         """
         if starts is None:
-            starts = np.r_[0, gap_positions(keys, self.index_step_, self.index_dtype_)]
+            starts = np.r_[0, gap_positions(keys, step, self.index_dtype_)]
         runs, earliest_keys, gaps = [], [], []
         for start in starts:
-            rows, earliest = self._history(values, keys, starts, runs, earliest_keys)
+            rows, earliest = self._history(
+                values, keys, step, starts, runs, earliest_keys
+            )
             runs.append((start, rows))
             earliest_keys.append(earliest)
             known = [
@@ -532,7 +567,7 @@ class SlidingWindowTransformer(
                 gaps.append((max(known), earliest))
         return runs, gaps
 
-    def _history(self, values, keys, starts, runs, earliest_keys):
+    def _history(self, values, keys, step, starts, runs, earliest_keys):
         """The rows that precede the next run of `X` in time, and the first key.
 
         Walks back from the run's first row, one stretch of consecutive time
@@ -544,7 +579,7 @@ class SlidingWindowTransformer(
         pieces, earliest = [], keys[starts[len(runs)]]
         while need:
             row = np.searchsorted(keys, earliest) - 1
-            if row >= 0 and self._follows(keys[row], earliest):
+            if row >= 0 and self._follows(keys[row], earliest, step):
                 run = np.searchsorted(starts, row, side="right") - 1
                 low = max(starts[run], row + 1 - need)
                 pieces.append(values[low : row + 1])
@@ -557,7 +592,7 @@ class SlidingWindowTransformer(
                     break
                 continue
             position = np.searchsorted(self.index_, earliest) - 1
-            if position >= 0 and self._follows(self.index_[position], earliest):
+            if position >= 0 and self._follows(self.index_[position], earliest, step):
                 low = max(position + 1 - need, self._run_start(position + 1))
                 pieces.append(self.series_[low : position + 1])
                 need -= position + 1 - low
@@ -567,9 +602,9 @@ class SlidingWindowTransformer(
         rows = np.concatenate(pieces[::-1]) if pieces else self.series_[:0]
         return rows, earliest
 
-    def _follows(self, key, later) -> bool:
-        """Whether `later` is one time step after `key`."""
-        return self._next_keys(np.array([key]))[0] == later
+    def _follows(self, key, later, step) -> bool:
+        """Whether `later` is one time `step` after `key`."""
+        return next_keys(np.array([key]), step, self.index_dtype_)[0] == later
 
     def _run_start(self, stop: int) -> int:
         """First position of the fitted run of consecutive steps before `stop`."""
@@ -601,15 +636,14 @@ class SlidingWindowTransformer(
         earliest = rows[0] if len(rows) else first
         head[:n_pad] = earliest if self.padding == "edge" else 0
 
-    def _next_keys(self, keys: np.ndarray) -> np.ndarray:
-        """The keys one time step after `keys`."""
-        return next_keys(keys, self.index_step_, self.index_dtype_)
-
-    def _gap_note(self, gaps):
-        """Where the first of `gaps` is, and how many distinct gaps there are."""
+    def _gap_notes(self, gaps, step):
+        """Where the first of `gaps` is and how many there are, or nothing."""
+        if not gaps:
+            return []
         before, after = (self._label(key) for key in gaps[0])
-        note = f"between {before} and {after}, one step being {self.index_step_}"
-        return note, len(dict.fromkeys(gaps))
+        label = step_label(step, self.index_dtype_)
+        note = f"between {before} and {after}, one step being {label}"
+        return [(note, len(dict.fromkeys(gaps)))]
 
     def _label(self, key) -> str:
         """`key` of `index_` as the label it was, for messages."""
@@ -663,8 +697,10 @@ def make_windows(series, window_size, horizon=1, target=None):
         Number of future time steps to predict after each window.
 
     target : int, str or list of int or str, default=None
-        Target column(s): positional indices, or names when `series` is a
-        DataFrame. None means every column.
+        Target column(s), each named once: a column label of a DataFrame
+        (a Series' name), else a position, so that integer labels such as
+        ``5`` and ``7`` name columns before positions do. None means every
+        column.
 
     Returns
     -------
@@ -724,7 +760,7 @@ def make_windows(series, window_size, horizon=1, target=None):
     check_scalar(window_size, "window_size", Integral, min_val=1)
     check_scalar(horizon, "horizon", Integral, min_val=1)
     values = series_2d(series, np.float32)
-    targets = _target_indices(target, getattr(series, "columns", None), values.shape[1])
+    targets = _target_indices(target, column_labels(series), values.shape[1])
     needed = window_size + horizon
     if is_panel(series):
         rows = [r for r in series_rows(series.index)[1] if len(r) >= needed]
@@ -783,24 +819,46 @@ def _windows(buffer: np.ndarray, window_size: int) -> np.ndarray:
     return sliding_window_view(buffer, window_size, axis=0).transpose(0, 2, 1)
 
 
+def column_labels(series):
+    """The column labels of `series` (a named Series': its name), or None."""
+    if isinstance(series, pd.DataFrame):
+        return series.columns
+    if isinstance(series, pd.Series) and series.name is not None:
+        return pd.Index([series.name])
+    return None
+
+
 def _target_indices(target, columns, n_features: int) -> list[int]:
-    """Resolve `target` to positional indices of the series' columns."""
+    """Resolve `target` to positional indices of the series' columns.
+
+    Each target is a label of `columns` if it is one, else a position.
+    """
     if target is None:
         return list(range(n_features))
     targets = [target] if isinstance(target, (str, Integral)) else list(target)
     if not targets:
         raise ValueError("target must name at least one column, got an empty list")
-    names = [] if columns is None else list(columns)
+    labels = [] if columns is None else list(columns)
     indices = []
     for name in targets:
-        if isinstance(name, Integral) and -n_features <= name < n_features:
-            indices.append(int(name) % n_features)
-        elif isinstance(name, str) and name in names:
-            indices.append(names.index(name))
+        if isinstance(name, (bool, np.bool_)):  # True == 1, but names no column
+            index = None
+        elif name in labels:
+            index = labels.index(name)
+        elif isinstance(name, Integral) and -n_features <= name < n_features:
+            index = int(name) % n_features
         else:
+            index = None
+        if index is None:
             raise ValueError(
-                f"target {name!r} is not a column of series: expected an index "
-                f"in [{-n_features}, {n_features})"
-                + (f" or one of the names {names}" if names else "")
+                f"target {name!r} is not a column of series: expected "
+                + (f"one of the labels {labels} or " if labels else "")
+                + f"a position in [{-n_features}, {n_features})"
             )
+        if index in indices:
+            raise ValueError(
+                f"target names the column {name!r} (position {index}) twice: "
+                "name each column once"
+            )
+        indices.append(index)
     return indices

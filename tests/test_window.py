@@ -280,7 +280,8 @@ def test_period_index_places_x_and_finds_missing_months():
     assert_array_equal(Xt, loop_windows(SERIES, range(50), range(40, 50), 4))
 
     rows = [40, 41, 44, 45]
-    with pytest.warns(UserWarning, match="between 2023-06 and 2023-09"):
+    gap = "between 2023-06 and 2023-09, one step being one period of freq 'M'"
+    with pytest.warns(UserWarning, match=gap):
         Xt = window.transform(frame(rows, months))
     assert_array_equal(Xt, loop_windows(SERIES, [*range(40), *rows], rows, 4))
 
@@ -294,6 +295,44 @@ def test_integer_index_steps_by_its_spacing():
     assert_array_equal(Xt, loop_windows(SERIES, range(50), range(40, 50), 4))
     with pytest.warns(UserWarning, match="between 78 and 84"):
         window.transform(frame([42, 43], even))
+
+
+def test_business_days_without_freq_step_over_weekends_and_warn_at_holidays():
+    # Trading days read from a file: no freq, and a holiday (a Monday, the
+    # 26th business day) stops pandas from inferring one.
+    trading = pd.DatetimeIndex(list(pd.bdate_range("2024-01-01", periods=60)))
+    kept = [row for row in range(40) if row != 25]
+    window = SlidingWindowTransformer(4)
+    holiday = "between 2024-02-02 00:00:00 and 2024-02-06 00:00:00, one step being"
+
+    with pytest.warns(UserWarning, match=holiday) as record:
+        Xt = window.fit_transform(frame(kept, trading))
+
+    assert len(record) == 1
+    assert window.index_step_ == "B"
+    assert_array_equal(Xt, loop_windows(SERIES, kept, kept, 4))
+    later = windows_without_warning(window, frame(range(40, 50), trading))
+    assert_array_equal(later, loop_windows(SERIES, range(50), range(40, 50), 4))
+
+
+def test_fit_on_one_date_without_freq_takes_the_step_from_x():
+    days = pd.DatetimeIndex(list(DATES))  # no freq
+    window = SlidingWindowTransformer(3).fit(frame([10], days))
+    assert window.index_step_ is None
+
+    earlier = windows_without_warning(window, frame(range(3), days))
+    after = windows_without_warning(window, frame(range(11, 14), days))
+    with pytest.warns(UserWarning, match="between 2024-01-11 00:00:00 and 2024-01-16"):
+        across_gap = window.transform(frame([15, 16], days))
+    # One date again tells no step: padded as a series start, never joined.
+    same = windows_without_warning(window, frame([10], days))
+    next_day = windows_without_warning(window, frame([11], days))
+
+    assert_array_equal(earlier, loop_windows(SERIES, [0, 1, 2, 10], range(3), 3))
+    assert_array_equal(after, loop_windows(SERIES, range(10, 14), range(11, 14), 3))
+    assert_array_equal(across_gap, loop_windows(SERIES, [15, 16], [15, 16], 3))
+    assert_array_equal(same, loop_windows(SERIES, [10], [10], 3))
+    assert_array_equal(next_day, loop_windows(SERIES, [11], [11], 3))
 
 
 def test_timezone_aware_days_across_daylight_saving_time():
@@ -355,13 +394,12 @@ def test_time_indexes_that_cannot_be_compared_raise(fitted, later, match):
             frame(range(40), pd.Index([f"t{i}" for i in range(60)])),
             frame(range(5, 10), pd.Index([f"t{i}" for i in range(60)])),
         ),
-        (frame([0]), frame(range(10, 15))),
     ],
-    ids=["array-frame", "frame-array", "dates-integers", "floats", "labels", "one-day"],
+    ids=["array-frame", "frame-array", "dates-integers", "floats", "labels"],
 )
 def test_index_that_tells_no_time_follows_the_array_rule(fitted, later):
-    # Floats, strings, an integer index against dates, a fit on an array, or
-    # one date without a frequency: later continues the fitted series.
+    # Floats, strings, an integer index against dates, or a fit on an array:
+    # later continues the fitted series.
     window = SlidingWindowTransformer(5).fit(fitted)
     values = np.vstack([np.asarray(fitted), np.asarray(later)])
 
@@ -385,6 +423,23 @@ def test_pipeline_with_pandas_output_fed_arrays_follows_the_array_rule():
     start = windows_without_warning(pipe, SERIES[:10])
     assert_array_equal(later, loop_windows(scaled, range(60), range(40, 60), 5))
     assert_array_equal(start, loop_windows(scaled, range(10), range(10), 5))
+
+
+def test_pipeline_fitted_on_a_later_integer_index_continues_arrays():
+    # A frame made from an array gets the index 0, 1, 2, ..., which tells no
+    # time: it must not be placed before a fitted index starting at 20.
+    data = frame(range(60), pd.RangeIndex(60))
+    train, test = data.iloc[20:40], data.iloc[40:45]
+    identity = FunctionTransformer(feature_names_out="one-to-one")
+    pipe = Pipeline([("id", identity), ("window", SlidingWindowTransformer(3))])
+    pipe.set_output(transform="pandas").fit(train)
+
+    from_array = windows_without_warning(pipe, test.to_numpy())
+    from_frame = windows_without_warning(pipe, test)
+
+    expected = loop_windows(SERIES, range(20, 45), range(40, 45), 3)
+    assert_array_equal(from_array, expected)
+    assert_array_equal(from_frame, expected)
 
 
 def test_refit_forgets_the_previous_index():
@@ -775,11 +830,25 @@ def test_make_windows_dataframe_target_by_name_or_index():
     assert_array_equal(y_both, frame[["temp", "load"]].to_numpy()[3:])
 
 
-def test_make_windows_accepts_pandas_series():
-    X, y = make_windows(pd.Series(np.arange(6.0), name="load"), 2, target=0)
+def test_make_windows_accepts_pandas_series_target_by_name_or_index():
+    load = pd.Series(np.arange(6.0), name="load")
+
+    X, y = make_windows(load, 2, target=0)
+    _, y_name = make_windows(load, 2, target="load")
 
     assert X.shape == (4, 2, 1)
     assert_array_equal(y, [2, 3, 4, 5])
+    assert_array_equal(y_name, y)
+
+
+def test_make_windows_integer_labels_name_columns_before_positions():
+    frame = pd.DataFrame({5: np.arange(8.0), 7: np.arange(8.0) * 10})
+
+    _, y_label = make_windows(frame, 3, target=7)
+    _, y_position = make_windows(frame, 3, target=0)
+
+    assert_array_equal(y_label, frame[7].to_numpy()[3:])
+    assert_array_equal(y_position, frame[5].to_numpy()[3:])
 
 
 def test_make_windows_too_few_rows_raises():
@@ -823,6 +892,23 @@ def test_make_windows_non_integer_sizes_raise_type_error(kwargs, match):
         (np.zeros((6, 2)), -3, "-3 is not a column"),
         (np.zeros((6, 2)), "load", "'load' is not a column"),
         (np.zeros((6, 2)), [], "at least one column"),
+        (np.zeros((6, 2)), True, "True is not a column"),
+        (
+            pd.DataFrame({5: np.arange(6.0), 7: np.arange(6.0)}),
+            9,
+            r"9 is not a column of series: expected one of the labels \[5, 7\] "
+            r"or a position in \[-2, 2\)",
+        ),
+        (
+            pd.DataFrame({"load": np.arange(6.0)}),
+            ["load", "load"],
+            r"names the column 'load' \(position 0\) twice",
+        ),
+        (
+            pd.DataFrame({"load": np.arange(6.0), "temp": np.arange(6.0)}),
+            ["temp", 1],
+            r"names the column 1 \(position 1\) twice",
+        ),
     ],
 )
 def test_make_windows_unknown_target_raises(series, target, match):
