@@ -278,6 +278,10 @@ def jax_cache_files():
         return None
     import jax
 
+    from sklstm._device import prepare_process
+
+    # What sklstm's first fit does anyway: it picks the cache folder.
+    prepare_process()
     folder = jax.config.jax_compilation_cache_dir
     if not folder or not Path(folder).is_dir():
         return {"dir": folder, "files": 0}
