@@ -4,11 +4,17 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import check_array, check_scalar
+from sklearn.utils import check_array, check_scalar, get_tags
 
 from sklstm._panel import is_panel, series_rows
+from sklstm._timeline import following
 from sklstm._unwrap import fitted_parts
-from sklstm._window import SlidingWindowTransformer, _target_indices, series_2d
+from sklstm._window import (
+    SlidingWindowTransformer,
+    _target_indices,
+    column_labels,
+    series_2d,
+)
 
 
 def recursive_forecast(
@@ -64,8 +70,8 @@ def recursive_forecast(
 
     target : int, str or list of int or str, default=None
         The column(s) of `series` that the estimator predicts, as in
-        :func:`~sklstm.make_windows`: positional indices, or names when
-        `series` is a DataFrame. None means every column.
+        :func:`~sklstm.make_windows`: column labels of a DataFrame (a
+        Series' name), else positions. None means every column.
 
     exog : array-like of shape (n_steps, n_features - n_targets), default=None
         The known future values of the columns that are not forecast, in the
@@ -105,11 +111,19 @@ def recursive_forecast(
     and encoders do. Errors compound: each forecast is made from
     earlier forecasts, so accuracy degrades with the horizon.
 
-    The result of a pandas `series` is indexed after its index: a
-    :class:`~pandas.PeriodIndex` or a :class:`~pandas.DatetimeIndex` with a
-    frequency continues with it, and an evenly spaced integer or datetime
-    index (such as a :class:`~pandas.RangeIndex`) with its step. Any other
-    index continues as positions ``n_timesteps, n_timesteps + 1, ...``.
+    The result of a pandas `series` is indexed after its index, one time
+    step apart, the step found as by :class:`~sklstm.SlidingWindowTransformer`:
+    the frequency of a :class:`~pandas.PeriodIndex` or of a
+    :class:`~pandas.DatetimeIndex`, else the inferred one (such as ``"MS"``
+    for month starts, or business days ``"B"`` for weekdays with holidays
+    missing), else the greatest common divisor of the differences, as for
+    an integer index. Any other index (floats, strings, one that does not
+    increase, a single date without frequency) continues as positions
+    ``n_timesteps, n_timesteps + 1, ...``.
+
+    A `series` without column names (an array, an unnamed Series) takes the
+    estimator's ``feature_names_in_`` when it has as many columns, so that
+    a pipeline fitted on a DataFrame reads it without warning.
 
     A panel is forecast series by series, in one batch: each step calls
     ``predict`` once with the last ``window_size`` rows of every series. Its
@@ -158,15 +172,16 @@ def recursive_forecast(
         )
     table = _as_table(series)
     n_timesteps, n_features = table.shape
-    columns = table.columns if hasattr(series, "columns") else None
-    if isinstance(series, pd.Series) and isinstance(series.name, str):
-        columns = table.columns
+    columns = column_labels(series)
     targets = _target_indices(target, columns, n_features)
     others = [i for i in range(n_features) if i not in targets]
+    window = _window_step(estimator)
+    named = window is not None and hasattr(estimator, "feature_names_in_")
+    if named and columns is None and len(estimator.feature_names_in_) == n_features:
+        table = table.set_axis(estimator.feature_names_in_, axis=1)
     forecast_columns = table.columns[targets]
     series_2d(table[forecast_columns], np.float64)  # finite numbers, or raise
     table = table.astype(dict.fromkeys(forecast_columns, np.float64))
-    window = _window_step(estimator)
     size = _window_size(window, window_size)
     if n_timesteps < size:
         raise ValueError(
@@ -184,7 +199,6 @@ def recursive_forecast(
         future = pd.DataFrame(index=range(n_steps), columns=[])
     rows = pd.concat([table.iloc[-size:], future], ignore_index=True)
     rows = rows[table.columns]
-    named = window is not None and hasattr(estimator, "feature_names_in_")
     # The prediction kept is the last row's, whose window is exactly the
     # chunk: the rows before the chunk do not matter. A float index tells the
     # window step no time, so it does not look for them (nor warn of a gap).
@@ -231,8 +245,7 @@ def _feed_back(estimator, chunks, rows, size: int, n_steps: int, targets):
 def _panel_forecast(estimator, panel, n_steps, target, exog, window_size, ids):
     """recursive_forecast of the series of a panel, all in one batch per step."""
     table = panel.to_frame() if isinstance(panel, pd.Series) else panel
-    named = isinstance(panel, pd.DataFrame) or isinstance(panel.name, str)
-    targets = _target_indices(target, table.columns if named else None, table.shape[1])
+    targets = _target_indices(target, column_labels(panel), table.shape[1])
     forecast_columns = table.columns[targets]
     series_2d(table[forecast_columns], np.float64)  # finite numbers, or raise
     table = table.astype(dict.fromkeys(forecast_columns, np.float64))
@@ -347,15 +360,29 @@ def _as_table(series) -> pd.DataFrame:
 
 
 def _bare_input(estimator, chunk: pd.DataFrame, size: int) -> np.ndarray:
-    """Windows of `size` rows for a regressor fitted on windows: 3D, or 2D."""
+    """Windows of `size` rows for a regressor fitted on windows: 3D, or 2D.
+
+    A regressor fitted on 2D windows ``(n_samples, window_size *
+    n_features)`` counts their columns as its ``n_features_in_``. One that
+    takes 3D input (its tags say so) counts the features axis; a pipeline
+    that flattens 3D windows itself, the time axis.
+    """
     rows = series_2d(chunk, np.float64)
-    windows = rows.reshape(-1, size, rows.shape[1])
-    flat = windows.reshape(len(windows), -1)
-    # Fitted on 2D windows (n_samples, window_size * n_features), it counts
-    # their columns as its features.
-    if getattr(estimator, "n_features_in_", None) == flat.shape[1] != rows.shape[1]:
-        return flat
-    return windows
+    n_features = rows.shape[1]
+    windows = rows.reshape(-1, size, n_features)
+    fitted = getattr(estimator, "n_features_in_", None)
+    three_d = get_tags(estimator).input_tags.three_d_array
+    if fitted == size * n_features and not (three_d and fitted == n_features):
+        return windows.reshape(len(windows), -1)
+    if fitted is None or three_d or fitted == size:
+        return windows
+    fits = fitted % n_features == 0
+    hint = f": pass window_size={fitted // n_features}" if fits else ""
+    raise ValueError(
+        f"window_size={size} makes windows of {size} x {n_features} feature(s) "
+        f"= {size * n_features} values, but the estimator was fitted on "
+        f"n_features_in_={fitted} values per window{hint}"
+    )
 
 
 def _window_step(estimator):
@@ -408,7 +435,7 @@ def _future_exog(exog, columns, names, n_steps: int) -> pd.DataFrame:
             f"exog must have shape (n_steps, n_features - n_targets) = "
             f"{(n_steps, len(names))}, got {values.shape}"
         )
-    if isinstance(exog, pd.DataFrame):
+    if columns is not None and isinstance(exog, pd.DataFrame):
         return exog
     return pd.DataFrame(values.reshape(n_steps, -1), columns=names)
 
@@ -439,22 +466,8 @@ def _as_input_type(forecast: np.ndarray, series, targets: list[int]):
 
 
 def _future_index(index: pd.Index, n_steps: int) -> pd.Index:
-    """The `n_steps` labels that follow `index`."""
-    if isinstance(index, pd.PeriodIndex):
-        return pd.period_range(index[-1] + 1, periods=n_steps, freq=index.freq)
-    if isinstance(index, pd.DatetimeIndex) and index.freq is not None:
-        return pd.date_range(index[-1] + index.freq, periods=n_steps, freq=index.freq)
-    evenly_spaced = (
-        len(index) >= 2
-        and (
-            pd.api.types.is_integer_dtype(index)
-            or pd.api.types.is_datetime64_any_dtype(index)
-        )
-        and index.is_monotonic_increasing
-        and index.is_unique
-        and len(set(index[1:] - index[:-1])) == 1
-    )
-    if evenly_spaced:
-        step = index[1] - index[0]
-        return pd.Index([index[-1] + k * step for k in range(1, n_steps + 1)])
-    return pd.RangeIndex(len(index), len(index) + n_steps)
+    """The `n_steps` labels that follow `index`, by the step windows use."""
+    labels = following(index, n_steps)
+    if labels is None:
+        return pd.RangeIndex(len(index), len(index) + n_steps)
+    return labels

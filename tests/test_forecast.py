@@ -108,6 +108,12 @@ def test_one_column_forecast_with_known_future_of_the_others():
     )
     assert forecast.shape == (30,)
     assert_allclose(forecast, waves[N_HISTORY:, 0], atol=1e-4)
+    # A DataFrame exog for an array series: its columns in the array's order.
+    exog = pd.DataFrame({"temp": waves[N_HISTORY:, 1]})
+    from_frame = recursive_forecast(
+        model, waves[:N_HISTORY], 30, target=0, exog=exog, window_size=2
+    )
+    assert_allclose(from_frame, forecast)
 
 
 def test_one_column_forecast_without_the_others_future_raises():
@@ -177,9 +183,24 @@ def test_pandas_series_gives_a_series_indexed_after_it():
             ),
             pd.date_range("2024-01-09 08:00", periods=3, freq="h"),
         ),
+        (
+            pd.DatetimeIndex(
+                pd.date_range("2000-01-01", periods=N_HISTORY, freq="MS").to_list()
+            ),
+            pd.date_range("2016-09-01", periods=3, freq="MS"),
+        ),
+        # Trading days without freq, a holiday among them, ending on a Monday.
+        (
+            pd.DatetimeIndex(
+                pd.bdate_range("2024-01-01", periods=N_HISTORY + 1)
+                .delete(100)
+                .to_list()
+            ),
+            pd.DatetimeIndex(["2024-10-08", "2024-10-09", "2024-10-10"]),
+        ),
         (pd.Index([f"t{i}" for i in range(N_HISTORY)]), pd.RangeIndex(200, 203)),
     ],
-    ids=["range", "period", "inferred-hours", "labels"],
+    ids=["range", "period", "inferred-hours", "inferred-months", "trading", "labels"],
 )
 def test_forecast_index_continues_the_series_index(index, expected):
     frame = pd.DataFrame({"x": sine(N_HISTORY), "y": sine(N_HISTORY, 1.0)}, index)
@@ -188,6 +209,12 @@ def test_forecast_index_continues_the_series_index(index, expected):
     assert isinstance(forecast, pd.DataFrame)
     assert list(forecast.columns) == ["x", "y"]
     assert_array_equal(forecast.index, expected)
+    # The window step reads the forecast as the continuation of the series.
+    window = SlidingWindowTransformer(2).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Xt = window.transform(forecast)
+    assert_allclose(Xt[0], np.vstack([frame.iloc[-1], forecast.iloc[0]]), rtol=1e-6)
 
 
 def test_dataframe_keeps_feature_names_and_selects_exog_by_name():
@@ -240,8 +267,13 @@ def test_series_named_like_the_fitted_column_gives_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         forecast = recursive_forecast(pipe, wave, 10)
+        # Without names, the fitted ones apply: no warning per step either.
+        from_array = recursive_forecast(pipe, wave.to_numpy(), 10)
+        from_unnamed = recursive_forecast(pipe, wave.rename(None), 10)
     assert forecast.name == "load"
     assert_allclose(forecast, refeeding(pipe, wave.to_numpy(), 10))
+    assert_allclose(from_array, forecast)
+    assert_allclose(from_unnamed, forecast)
 
 
 def test_regressors_fitted_on_2d_windows_get_2d_windows():
@@ -259,6 +291,97 @@ def test_regressors_fitted_on_2d_windows_get_2d_windows():
     flat = LinearRegression().fit(X.reshape(len(X), -1), y)
     forecast = recursive_forecast(flat, waves[:N_HISTORY], 10, window_size=2)
     assert_allclose(forecast, waves[N_HISTORY:], atol=1e-4)
+
+
+def test_window_of_one_row_for_a_2d_regressor():
+    wave = sine(N_HISTORY)
+    X, y = make_windows(wave, window_size=1)
+    linear = LinearRegression().fit(X[:, :, 0], y)
+    forecast = recursive_forecast(linear, wave, 3, window_size=1)
+    rows = list(wave)
+    for _ in range(3):  # the definition: predict from the last row, append
+        rows.append(linear.predict([[rows[-1]]])[0])
+    assert_allclose(forecast, rows[N_HISTORY:], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("fitted_size", "n_features", "window_size", "match"),
+    [
+        (
+            5,
+            1,
+            4,
+            r"window_size=4 makes windows of 4 x 1 feature\(s\) = 4 values, "
+            r"but the estimator was fitted on n_features_in_=5 values per window: "
+            r"pass window_size=5",
+        ),
+        (1, 1, 4, r"window_size=4 .* n_features_in_=1 .*: pass window_size=1"),
+        (2, 2, 3, r"= 6 values, .* n_features_in_=4 .*: pass window_size=2"),
+    ],
+)
+def test_window_size_against_a_2d_regressor_raises(
+    fitted_size, n_features, window_size, match
+):
+    waves = np.column_stack([sine(N_HISTORY, k) for k in range(n_features)])
+    X, y = make_windows(waves, fitted_size, target=0)
+    linear = LinearRegression().fit(X.reshape(len(X), -1), y)
+    exog = np.zeros((3, n_features - 1)) if n_features > 1 else None
+    with pytest.raises(ValueError, match=match):
+        recursive_forecast(
+            linear, waves, 3, target=0, exog=exog, window_size=window_size
+        )
+
+
+def flagged_load(n_points=300, horizon=40):
+    """Spikes of 3 on a wave, driven only by a flag known in advance.
+
+    A known future input enters the row before the step it drives (a lead
+    column): the window ending at row t holds the flag of step t + 1.
+
+    Returns the history, the future rows and where the future spikes are.
+    """
+    flag = (np.random.default_rng(0).random(n_points + horizon + 1) < 0.1) * 1.0
+    load = 0.5 * sine(n_points + horizon + 1) + 3 * flag
+    frame = pd.DataFrame({"load": load[:-1], "flag_next": flag[1:]})
+    spikes = flag[n_points : n_points + horizon] == 1
+    assert spikes.sum() >= 2
+    return frame[:n_points], frame[n_points:], spikes
+
+
+def test_known_flag_drives_the_forecast_spikes():
+    history, future, spikes = flagged_load()
+    horizon, truth = len(future), future["load"].to_numpy()
+
+    X, y = make_windows(history, 3, target="load")
+    with_flag = LinearRegression().fit(X.reshape(len(X), -1), y)
+    X, y = make_windows(history[["load"]], 3)
+    without_flag = LinearRegression().fit(X.reshape(len(X), -1), y)
+    exog = future[["flag_next"]]
+    forecast = recursive_forecast(
+        with_flag, history, horizon, target="load", exog=exog, window_size=3
+    )
+    blind = recursive_forecast(without_flag, history[["load"]], horizon, window_size=3)
+
+    # Linear in the window (a sine recursion plus the flags): exact.
+    assert_allclose(forecast, truth, atol=1e-3)
+    assert (np.abs(blind - truth)[spikes] > 1.5).all()  # every spike missed
+
+
+def test_lstm_pipeline_forecasts_spikes_of_a_known_flag():
+    history, future, spikes = flagged_load(n_points=50, horizon=20)
+    pipe = make_pipeline(
+        MinMaxScaler(),
+        SlidingWindowTransformer(3),
+        LSTMRegressor(units=4, epochs=30, learning_rate=0.05, random_state=0),
+    )
+    pipe.fit(history[:-1], history["load"][1:])
+    forecast = recursive_forecast(
+        pipe, history, len(future), target="load", exog=future[["flag_next"]]
+    )
+    # Spikes of 3 over a wave of amplitude 0.5 (measured on TensorFlow and
+    # JAX: spikes above 2.9, the rest below 0.4).
+    assert (forecast[spikes] > 2).all()
+    assert (forecast[~spikes] < 1).all()
 
 
 def test_categorical_exog_encoded_by_a_pipeline_step():

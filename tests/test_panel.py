@@ -287,20 +287,33 @@ def test_lstm_forecast_of_a_panel_is_each_series_own_forecast():
 
 
 def test_known_and_static_columns_of_a_panel():
-    """Load follows a known flag; a one-hot store column stays constant."""
-    panel = sines()
-    flag = (np.arange(len(panel)) % 7 == 0).astype(float)
-    panel = panel.assign(load=panel["load"] + 5 * flag, flag=flag)
-    panel["is_east"] = (panel.index.get_level_values(0) == "east").astype(float)
+    """Spikes driven by a known flag are forecast; a one-hot store stays."""
+    n_points = N_HISTORY + 5
+    truth = sines(n_points + 1)
+    random = np.random.default_rng(0).random(len(truth)) < 0.15
+    third_step = truth.groupby(level=0).cumcount() == N_HISTORY + 2
+    flag = third_step | random  # every series spikes in the forecast
+    truth["load"] += 5 * flag
+    # A known input enters the row before the step it drives: a lead column.
+    truth["flag_next"] = flag.groupby(level=0).shift(-1) * 1.0
+    truth["is_east"] = (truth.index.get_level_values(0) == "east") * 1.0
+    truth = truth.groupby(level=0).head(n_points)
+    panel, future = (
+        truth.groupby(level=0).head(N_HISTORY),
+        truth.groupby(level=0).tail(5),
+    )
     X, y = make_windows(panel, window_size=3, target="load")
     model = make_pipeline(FunctionTransformer(flatten), LinearRegression()).fit(X, y)
-    future = sines(N_HISTORY + 5).groupby(level=0).tail(5)
-    exog = future.assign(flag=1.0)[["flag"]]
+    exog = future[["flag_next"]]
+
     forecast = recursive_forecast(
         model, panel, 5, target="load", exog=exog, window_size=3
     )
+
     assert forecast.index.equals(future.index)
-    with pytest.raises(ValueError, match=r"\['flag'\] of series change within"):
+    # Linear in the window (a sine recursion plus the flags): exact.
+    assert_allclose(forecast.to_numpy(), future["load"].to_numpy(), atol=1e-3)
+    with pytest.raises(ValueError, match=r"\['flag_next'\] of series change within"):
         recursive_forecast(model, panel, 5, target="load", window_size=3)
     with pytest.raises(ValueError, match="exog must be one too"):
         recursive_forecast(
