@@ -121,6 +121,11 @@ def recursive_forecast(
     increase, a single date without frequency) continues as positions
     ``n_timesteps, n_timesteps + 1, ...``.
 
+    A window ends at the row before the step it predicts, so an input known
+    in advance (a holiday flag, a planned price) helps forecast a step when
+    the row before it holds that step's value: a lead column such as
+    ``flag.shift(-1)``, whose future values `exog` gives.
+
     A `series` without column names (an array, an unnamed Series) takes the
     estimator's ``feature_names_in_`` when it has as many columns, so that
     a pipeline fitted on a DataFrame reads it without warning.
