@@ -95,6 +95,8 @@ def _check_array_like(value, name):
     shape = getattr(value, "shape", None)
     if shape is not None:
         array_like = len(shape) > 0
+    elif hasattr(value, "__array__"):
+        array_like = np.asarray(value).ndim > 0
     else:
         array_like = (
             hasattr(value, "__len__")
