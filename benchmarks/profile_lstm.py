@@ -1,4 +1,4 @@
-"""Where an LSTM's training time goes: Keras's layer, sklstm's, native PyTorch.
+"""Where an LSTM's training time goes: Keras's layer, a candidate, native PyTorch.
 
 Run from the repository root, one process per Keras backend::
 
@@ -7,9 +7,11 @@ Run from the repository root, one process per Keras backend::
 
 For W2 and W3 of ``run.py`` (same data, network, batch size and epochs, no
 validation split), three implementations train the network sklstm builds:
-``keras.layers.LSTM`` ("keras"), ``sklstm._layers.LSTM`` ("sklstm", the
-input projection of all time steps in one matrix product before the loop)
-and the native ``nn.LSTM`` loop of ``torch_reference.py`` ("torch"). Per
+``keras.layers.LSTM`` ("keras"), ``projected_lstm.ProjectedLSTM``
+("projected", the input projection of all time steps in one matrix product
+before the loop) and the native ``nn.LSTM`` loop of ``torch_reference.py``
+("torch"). Before timing, the script checks that the candidate's outputs
+equal Keras's layer's on the same weights and stops if they do not. Per
 implementation the table shows the fit end to end (build, compile, every
 epoch), an epoch after the first, and the time of one training step and of
 one forward pass on a batch, after compilation; the last two, divided by the
@@ -25,7 +27,7 @@ from dataclasses import replace
 import numpy as np
 
 WORKLOADS = ("W2", "W3")
-IMPLEMENTATIONS = ("keras", "sklstm", "torch")
+IMPLEMENTATIONS = ("keras", "projected", "torch")
 
 
 def parse_args(argv=None):
@@ -82,14 +84,14 @@ def main(argv=None):
     # Import keras only now that the backend and threads are set.
     import keras
     import workloads
+    from projected_lstm import ProjectedLSTM
 
-    from sklstm._layers import LSTM
-
+    check_matches_keras(ProjectedLSTM)
     jit_compile = args.jit_compile == "true" or "auto"
 
     fits = {
         "keras": fit_keras_layer(keras.layers.LSTM, jit_compile),
-        "sklstm": fit_keras_layer(LSTM, jit_compile),
+        "projected": fit_keras_layer(ProjectedLSTM, jit_compile),
         "torch": fit_torch,
     }
     load = os.getloadavg()[0]
@@ -114,6 +116,46 @@ def main(argv=None):
     return 0
 
 
+def check_matches_keras(layer_class):
+    """Raise AssertionError unless ``layer_class`` computes ``keras.layers.LSTM``.
+
+    Both layers get the same weights; their outputs are compared for several
+    settings, with a padding mask, and in training with dropout (same seed,
+    same masks).
+    """
+    import keras
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5, 6, 3)).astype("float32")
+    # Rows padded with zeros at the end: 6, 4, 1, 3 and 5 real steps.
+    mask = np.arange(6) < np.array([6, 4, 1, 3, 5])[:, None]
+    cases = [
+        ({}, {}),
+        ({"return_sequences": True, "return_state": True}, {}),
+        ({"go_backwards": True, "return_sequences": True}, {}),
+        ({"use_bias": False, "activation": "relu"}, {}),
+        ({"return_sequences": True}, {"mask": mask}),
+        ({"dropout": 0.3, "recurrent_dropout": 0.4, "seed": 0}, {"training": True}),
+    ]
+    for params, call in cases:
+        reference, candidate = keras.layers.LSTM(3, **params), layer_class(3, **params)
+        reference.build(X.shape)
+        candidate.build(X.shape)
+        candidate.set_weights(reference.get_weights())
+        for expected, actual in zip(
+            keras.tree.flatten(reference(X, **call)),
+            keras.tree.flatten(candidate(X, **call)),
+            strict=True,
+        ):
+            np.testing.assert_allclose(
+                keras.ops.convert_to_numpy(actual),
+                keras.ops.convert_to_numpy(expected),
+                rtol=1e-5,
+                atol=1e-6,
+                err_msg=f"{layer_class.__name__}({params}) called with {call}",
+            )
+
+
 def _workload(name, scale, workloads):
     """Training rows and settings of ``run.py``'s W2 or W3."""
     if name == "W2":
@@ -135,14 +177,14 @@ def _table(name, X, training, results):
         f"\n{name}: {n_samples} x {n_timesteps} x {n_features}, "
         f"LSTM{training.units}, batch {training.batch_size}, "
         f"{training.epochs} epochs, {n_batches} batches an epoch",
-        f"{'':8}{'fit (s)':>9}{'fixed (s)':>11}{'samples/s':>11}"
+        f"{'':10}{'fit (s)':>9}{'fixed (s)':>11}{'samples/s':>11}"
         f"{'epoch (ms)':>12}{'us/t-step':>11}{'fwd (ms)':>10}"
         f"{'fit/torch':>11}{'epoch/torch':>13}",
     ]
     torch = results["torch"]
     for impl, r in results.items():
         lines.append(
-            f"{impl:8}{r['fit_s']:9.2f}"
+            f"{impl:10}{r['fit_s']:9.2f}"
             f"{r['fit_s'] - training.epochs * r['epoch_s']:11.2f}"
             f"{n_samples * training.epochs / r['fit_s']:11,.0f}"
             f"{r['epoch_s'] * 1e3:12.1f}"

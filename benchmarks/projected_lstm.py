@@ -1,13 +1,18 @@
-"""LSTM: Keras's LSTM layer with the input projection taken out of the time loop.
+"""ProjectedLSTM: Keras's LSTM with the input projection taken out of the time loop.
 
-Keras's ``LSTM`` runs its cell once per time step when no fused kernel applies
-(every CPU on the JAX and TensorFlow backends), and the cell multiplies that
-step's inputs by ``kernel`` inside the loop. This layer multiplies the inputs
-of all time steps by ``kernel`` in one matrix product before the loop, as
-PyTorch's ``nn.LSTM`` does, and leaves only the recurrent product in it.
-Everything else is Keras's: the weights (``kernel``, ``recurrent_kernel``,
-``bias``, same names and shapes), the config, the dropout masks and the fused
-cuDNN paths, which Keras still takes wherever they apply.
+The candidate layer that ``profile_lstm.py`` times against Keras's own
+``LSTM`` and PyTorch's ``nn.LSTM``. Keras's ``LSTM`` runs its cell once per
+time step when no fused kernel applies (every CPU on the JAX and TensorFlow
+backends), and the cell multiplies that step's inputs by ``kernel`` inside
+the loop. This layer multiplies the inputs of all time steps by ``kernel``
+in one matrix product before the loop, as ``nn.LSTM`` does, and leaves only
+the recurrent product in it. Everything else is Keras's: the weights
+(``kernel``, ``recurrent_kernel``, ``bias``, same names and shapes), the
+config, the dropout masks and the fused cuDNN paths, which Keras still takes
+wherever they apply.
+
+sklstm does not use it: under XLA (JAX, or TensorFlow with
+``jit_compile=True``) it trains slower than Keras's layer.
 """
 
 import keras
@@ -23,7 +28,7 @@ class _ProjectedLoop(keras.layers.RNN):
 
     ``keras.layers.LSTM.inner_loop`` first tries the backend's fused kernel
     and otherwise calls ``super().inner_loop``. Placed after Keras's LSTM in
-    :class:`LSTM`'s bases, this class is that ``super()``: the fused paths
+    :class:`ProjectedLSTM`'s bases, this class is that ``super()``: the fused paths
     stay Keras's own and only the fallback changes.
     """
 
@@ -113,8 +118,7 @@ def _recurrent_projection(cell, h, masks):
     )
 
 
-@keras.saving.register_keras_serializable(package="sklstm")
-class LSTM(keras.layers.LSTM, _ProjectedLoop):
+class ProjectedLSTM(keras.layers.LSTM, _ProjectedLoop):
     """Long Short-Term Memory layer that projects its inputs before the loop.
 
     A drop-in ``keras.layers.LSTM``: same arguments, weights, config and
@@ -150,11 +154,4 @@ class LSTM(keras.layers.LSTM, _ProjectedLoop):
     TensorFlow with ``jit_compile=True``) it is slower than Keras's layer:
     XLA runs the small per-step product cheaply, and reading the projection
     of all steps from memory costs more.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklstm._layers import LSTM
-    >>> tuple(LSTM(4)(np.zeros((2, 5, 3), dtype="float32")).shape)
-    (2, 4)
     """
