@@ -1,7 +1,7 @@
 """
-=========================================
+==========================================
 Prediction intervals with MAPIE and sklstm
-=========================================
+==========================================
 
 A forecast is more useful with its uncertainty: how far from it can the next
 value be? Conformal prediction answers with intervals whose coverage holds on
