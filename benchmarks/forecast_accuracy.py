@@ -39,7 +39,6 @@ import os
 import sys
 import time
 import warnings
-from inspect import signature
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -50,49 +49,10 @@ from sklearn.compose import TransformedTargetRegressor  # noqa: E402
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import MinMaxScaler  # noqa: E402
-from sklearn.utils._param_validation import StrOptions  # noqa: E402
 
 from sklstm import LSTMRegressor, SlidingWindowTransformer  # noqa: E402
-from sklstm._trend import (  # noqa: E402
-    add_reference_skip,
-    fit_skip,
-    gate_outputs,
-    normalize_inputs,
-)
 
 HOLDOUT = 0.2
-
-
-class NormalizedLSTMRegressor(LSTMRegressor):
-    """LSTMRegressor with the ``normalize`` option of :mod:`sklstm._trend`."""
-
-    _parameter_constraints = {
-        **LSTMRegressor._parameter_constraints,
-        "normalize": [StrOptions({"last", "mean"}), None],
-    }
-
-    def __init__(self, units=32, *, normalize=None, **kwargs):
-        super().__init__(units, **kwargs)
-        self.normalize = normalize
-
-    @classmethod
-    def _get_param_names(cls):
-        names = signature(LSTMRegressor.__init__).parameters
-        return sorted({*names, "normalize"} - {"self"})
-
-    def _keras_build_fn(self, *args, **kwargs):
-        network = super()._keras_build_fn(*args, **kwargs)
-        if self.normalize is None:
-            return network
-        inputs = keras.Input(shape=network.input_shape[1:])
-        x, reference = normalize_inputs(inputs, self.normalize)
-        outputs = gate_outputs(network(x), reference)
-        return keras.Model(inputs, add_reference_skip(outputs, reference))
-
-    def _train(self, arrays, validation, epochs):
-        if not self.history_:
-            fit_skip(self.model_, arrays[0], arrays[1])
-        super()._train(arrays, validation, epochs)
 
 
 # -- series --------------------------------------------------------------------
@@ -156,7 +116,7 @@ def lstm_search(series, n_train, season, config):
             ("window", SlidingWindowTransformer()),
             (
                 "lstm",
-                NormalizedLSTMRegressor(
+                LSTMRegressor(
                     epochs=config["epochs"],
                     learning_rate=config["learning_rate"],
                     batch_size=32,

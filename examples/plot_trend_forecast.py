@@ -21,9 +21,7 @@ follows the trend.
 # ---------------------------------------
 # Weekly readings averaged per month; a few missing months are interpolated.
 # The pipeline reads one row per month and predicts the next month.
-import importlib.util
 import os
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -33,15 +31,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 from statsmodels.datasets import co2
 
-from sklstm import ForecastDisplay, SlidingWindowTransformer, recursive_forecast
-
-_spec = importlib.util.spec_from_file_location(
-    "forecast_accuracy",
-    Path(__file__).resolve().parents[1] / "benchmarks" / "forecast_accuracy.py",
+from sklstm import (
+    ForecastDisplay,
+    LSTMRegressor,
+    SlidingWindowTransformer,
+    recursive_forecast,
 )
-_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_module)
-LSTMRegressor = _module.NormalizedLSTMRegressor
 
 FAST = os.environ.get("SKLSTM_EXAMPLES_FAST") == "1"
 

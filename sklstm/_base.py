@@ -39,6 +39,7 @@ from sklstm._sequences import (
     is_sequence_list,
     pad_sequences,
 )
+from sklstm._trend import add_reference_skip, fit_skip, gate_outputs
 
 _MAX_SEED = np.iinfo(np.int32).max
 # The one place that names the recurrent layer class.
@@ -198,7 +199,8 @@ class LSTMMixin:
 
     The concrete estimators add the target checks and encoding
     (``_validate_target``, ``_encode_target``), the output layer
-    (``_output_layer``) and the default loss (``_training_loss``).
+    (``_output_layer``) and the default loss (``_training_loss``); a
+    regressor may also normalise the windows (``_normalize_inputs``).
     """
 
     _parameter_constraints = {
@@ -365,12 +367,14 @@ class LSTMMixin:
             check_consistent_length(X, y)
             sample_weight = self._sample_weight(y, sample_weight)
             validation = self._validation_arrays(validation_data)
+            y_encoded = self._encode_target(y)
             if first_pass:
                 self._seed = int(
                     check_random_state(self.random_state).randint(_MAX_SEED)
                 )
                 self.model_ = self._keras_build_fn(X)
                 self._compile(self.model_, self._make_optimizer(), self.get_params())
+                fit_skip(self.model_, X, y_encoded)
                 self.history_ = {}
             else:
                 self._check_architecture(X)
@@ -379,7 +383,7 @@ class LSTMMixin:
                 name: getattr(self, name)
                 for name in (*self._architecture_params, *self._compile_params)
             }
-            arrays = (X, self._encode_target(y), sample_weight)
+            arrays = (X, y_encoded, sample_weight)
             self._train(arrays, validation, epochs=1 if incremental else self.epochs)
         except BaseException:
             before.restore(self)
@@ -476,6 +480,9 @@ class LSTMMixin:
             lengths), the network starts with a ``PaddingMask`` layer that
             masks it. Only padded input gets one: masks keep the torch backend
             off cuDNN and make the other backends' step loop do more work.
+            With window normalisation (``_normalize_inputs``), its reference
+            rows reach the outputs through a gate and a skip, which
+            ``fit_skip`` sets from the training data.
 
         Returns
         -------
@@ -488,7 +495,8 @@ class LSTMMixin:
         warn_if_not_fused(self)
         next_seed = _seed_stream(self._seed)
         inputs = keras.Input(shape=(None, X.shape[2]))
-        x = PaddingMask()(inputs) if is_padded(X) else inputs
+        x, reference = self._normalize_inputs(inputs)
+        x = PaddingMask()(x) if is_padded(X) else x
         sizes = _layer_sizes("units", self.units)
         for i, size in enumerate(sizes):
             x = self._lstm_layer(size, i < len(sizes) - 1, next_seed)(x)
@@ -498,7 +506,12 @@ class LSTMMixin:
                 activation="relu",
                 kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
             )(x)
-        return keras.Model(inputs, self._output_layer(x, next_seed))
+        outputs = gate_outputs(self._output_layer(x, next_seed), reference)
+        return keras.Model(inputs, add_reference_skip(outputs, reference))
+
+    def _normalize_inputs(self, inputs):
+        """The windows the LSTM sees, and their reference rows or None."""
+        return inputs, None
 
     def _lstm_layer(self, units, return_sequences, next_seed):
         def lstm(**kwargs):

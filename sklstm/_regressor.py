@@ -5,9 +5,11 @@ import numpy as np
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import RegressorMixin
 from sklearn.utils import RegressorTags
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
 from sklstm._base import LSTMMixin
+from sklstm._trend import normalize_inputs
 
 
 class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
@@ -77,7 +79,18 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         state (moments, step count) unless ``optimizer`` changed. A changed
         parameter of the network itself (``units``, ``bidirectional``,
         ``dropout``, ``recurrent_dropout``, ``activation``,
-        ``recurrent_activation``, ``dense_units``) raises ``ValueError``.
+        ``recurrent_activation``, ``dense_units``, ``normalize``) raises
+        ``ValueError``.
+    normalize : {"last", "mean"} or None, default=None
+        Express each window relative to its last row (``"last"``) or the mean
+        of its rows (``"mean"``) before the LSTM, and add back an affine
+        function of that row, fitted by least squares on the training
+        windows and kept fixed; a gate that starts at zero lets the LSTM's
+        correction in during training. The forecast then follows a trend or
+        a level beyond the range of the training data, where a scaler fitted
+        on the training period maps inputs outside [0, 1] and the LSTM
+        saturates. Tune it like any parameter
+        (``{"lstm__normalize": [None, "last"]}``).
 
     Attributes
     ----------
@@ -124,6 +137,61 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     >>> reg.predict(X).shape
     (10,)
     """
+
+    _parameter_constraints = {
+        **LSTMMixin._parameter_constraints,
+        "normalize": [StrOptions({"last", "mean"}), None],
+    }
+    _architecture_params = (*LSTMMixin._architecture_params, "normalize")
+
+    def __init__(
+        self,
+        units=32,
+        *,
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        dense_units=(),
+        optimizer="adam",
+        learning_rate=0.001,
+        loss=None,
+        metrics=None,
+        epochs=10,
+        batch_size=32,
+        validation_split=0.0,
+        shuffle=True,
+        early_stopping=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        normalize=None,
+    ):
+        super().__init__(
+            units,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            dense_units=dense_units,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
+            metrics=metrics,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.normalize = normalize
 
     def fit(self, X, y, sample_weight=None, *, validation_data=None):
         """Train a new network on sequences and their targets.
@@ -230,6 +298,9 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
 
     def _encode_target(self, y):
         return y.reshape(len(y), -1).astype(np.float32)
+
+    def _normalize_inputs(self, inputs):
+        return normalize_inputs(inputs, self.normalize)
 
     def _output_layer(self, x, next_seed):
         dense = keras.layers.Dense(

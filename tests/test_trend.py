@@ -1,8 +1,5 @@
 """Window normalisation: the layers' math, saving, and trends in a pipeline."""
 
-import importlib.util
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
@@ -13,7 +10,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklstm import SlidingWindowTransformer
+import sklstm
+from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindowTransformer
 from sklstm._quantiles import NonCrossingQuantiles
 from sklstm._trend import (
     ReferenceSkip,
@@ -25,12 +23,6 @@ from sklstm._trend import (
     normalize_inputs,
     window_reference,
 )
-
-_BENCHMARK = Path(__file__).parents[1] / "benchmarks" / "forecast_accuracy.py"
-_spec = importlib.util.spec_from_file_location("forecast_accuracy", _BENCHMARK)
-_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_module)
-LSTMRegressor = _module.NormalizedLSTMRegressor
 
 
 @pytest.fixture
@@ -218,3 +210,35 @@ def test_padding_does_not_move_the_reference():
     assert_allclose(
         model.predict(sequences)[:1], model.predict(sequences[:1]), rtol=1e-5
     )
+
+
+def test_warm_start_refuses_a_changed_normalize():
+    X, y = np.ones((4, 3, 1)), np.ones(4)
+    model = LSTMRegressor(units=2, epochs=1, warm_start=True, random_state=0)
+    model.fit(X, y).set_params(normalize="last")
+    with pytest.raises(ValueError, match="normalize='last' differs"):
+        model.fit(X, y)
+
+
+def test_classifier_has_no_normalize():
+    with pytest.raises(ValueError, match="Invalid parameter 'normalize'"):
+        LSTMClassifier().set_params(normalize="last")
+
+
+def test_default_network_has_no_normalization():
+    model = LSTMRegressor(units=2, epochs=1, random_state=0)
+    model.fit(np.ones((4, 3, 1)), np.ones(4))
+    kinds = {type(layer) for layer in model.model_.layers}
+    assert not kinds & {WindowNormalization, ZeroGate, ReferenceSkip}
+
+
+def test_normalized_regressor_file_round_trip(tmp_path, line):
+    X = line[:20].reshape(5, 4, 1)
+    model = LSTMRegressor(units=2, epochs=1, normalize="last", random_state=0)
+    model.fit(X, line[4:24:4])
+    path = tmp_path / "normalized.sklstm"
+    sklstm.save(model, path)
+    loaded = sklstm.load(path)
+    assert loaded.normalize == "last"
+    assert isinstance(loaded.model_.layers[-1], ReferenceSkip)
+    assert_allclose(loaded.predict(X), model.predict(X))
