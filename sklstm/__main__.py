@@ -130,6 +130,23 @@ def _add_forecast_parser(subparsers):
         default=0.2,
         help="fraction of the rows, at the end, to test on (default: %(default)s)",
     )
+    forecast.add_argument(
+        "--normalize",
+        choices=["last", "mean"],
+        help="feed the network each window relative to its last value or its "
+        "mean, undone on its output, so that a series trending beyond its "
+        "training range is forecast from its shape (LSTMRegressor's normalize; "
+        "with --search, every candidate uses it; default: none)",
+    )
+    forecast.add_argument(
+        "--future",
+        metavar="FILE",
+        help="CSV file of the known future values of the --features columns "
+        "(and --time-col) for the steps after the data, one row a step; "
+        "writes future.csv, the target forecast for those steps, each fed "
+        "back as the next input (the features of a row help forecast the "
+        "step after it)",
+    )
     _add_training_arguments(forecast, out="sklstm-forecast")
     forecast.set_defaults(handler=_command("run_forecast"))
 

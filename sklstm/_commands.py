@@ -303,6 +303,7 @@ def run_forecast(args):
     n_test = max(1, round(args.test_size * len(X)))
     n_train = len(X) - n_test
     _check_forecast_sizes(args, len(frame), n_train)
+    future = None if args.future is None else _read_future(args, frame, features)
     out = writable_folder(args.out)
     X_train, X_test = X.iloc[:n_train], X.iloc[n_train:]
     y_train, y_test = y[:n_train], y[n_train:]
@@ -336,8 +337,58 @@ def run_forecast(args):
         },
     )
     plots = _plot_forecast(out, frame[args.target], X_test.index, y_test, y_pred, model)
-    print(f"wrote {', '.join(['predictions.csv', MODEL_FILE, *plots])} to {out}")
+    written = ["predictions.csv", MODEL_FILE, *plots]
+    if future is not None:
+        _write_future(out, model, frame[features], future, args.target)
+        written.append("future.csv")
+    print(f"wrote {', '.join(written)} to {out}")
     return 0
+
+
+def _read_future(args, frame, features):
+    """Read and check ``--future``: the feature columns after the data.
+
+    Returns
+    -------
+    future : DataFrame of shape (n_steps, n_features - 1)
+        The columns of ``features`` but the target, indexed by time when
+        ``--time-col`` is given; the target is not needed.
+    """
+    exog = [name for name in features if name != args.target]
+    future = read_csv(args.future, exog, args.time_col)
+    if future.empty:
+        raise CommandError(f"{args.future} has no rows to forecast")
+    if args.time_col is not None:
+        _check_time_kind(
+            future.index, args.future, args.time_col, time_kind(frame.index)
+        )
+        if future.index[0] <= frame.index[-1]:
+            raise CommandError(
+                f"{args.future} begins at {future.index[0]}, not after the last "
+                f"time of {args.data}, {frame.index[-1]}: give the steps that "
+                "follow the data"
+            )
+    return future[exog]
+
+
+def _write_future(out, model, series, future, target):
+    """Forecast ``target`` over the rows of ``future``; write future.csv."""
+    from sklstm._forecast import recursive_forecast
+
+    forecast = recursive_forecast(
+        model,
+        series,
+        len(future),
+        target=target,
+        exog=future if len(future.columns) else None,
+    )
+    # The file's own times (or row numbers after the data) label the rows.
+    index = future.index
+    if series.index.equals(pd.RangeIndex(len(series))):
+        index = pd.RangeIndex(len(series), len(series) + len(future))
+    pd.DataFrame({"forecast": np.asarray(forecast)}, index=index).to_csv(
+        out / "future.csv"
+    )
 
 
 def _fit(args, X_train, y_train):
@@ -347,7 +398,9 @@ def _fit(args, X_train, y_train):
     _progress(
         f"fitting: window {args.window}, {args.units} units, {args.epochs} epochs"
     )
-    forecaster = build_forecaster(args.window, args.units, args.epochs, args.seed)
+    forecaster = build_forecaster(
+        args.window, args.units, args.epochs, args.seed, args.normalize
+    )
     forecaster.set_params(regressor__lstm__callbacks=[EpochProgress()])
     model = forecaster.fit(X_train, y_train)
     # Saved models hold data only.
@@ -366,7 +419,9 @@ def _search(args, X_train, y_train):
     longest = len(X_train) // (N_SPLITS + 1)
     windows = [w for w in SEARCH_WINDOWS if w <= longest] or [2]
     search = GridSearchCV(
-        build_forecaster(windows[0], args.units, args.epochs, args.seed),
+        build_forecaster(
+            windows[0], args.units, args.epochs, args.seed, args.normalize
+        ),
         {
             "regressor__window__window_size": windows,
             "regressor__lstm__units": list(SEARCH_UNITS),

@@ -22,7 +22,7 @@ BATCH_SIZE = 32
 LEARNING_RATE = 0.01
 
 
-def build_forecaster(window_size, units, epochs, seed):
+def build_forecaster(window_size, units, epochs, seed, normalize=None):
     """Return the forecaster: scaled windows, LSTM, scaled target.
 
     Parameters
@@ -35,6 +35,9 @@ def build_forecaster(window_size, units, epochs, seed):
         Training epochs.
     seed : int
         ``random_state`` of the network.
+    normalize : {"last", "mean"} or None, default=None
+        ``normalize`` of the network: windows relative to their last value or
+        mean, for series that trend beyond the training range.
 
     Returns
     -------
@@ -61,6 +64,7 @@ def build_forecaster(window_size, units, epochs, seed):
                     batch_size=BATCH_SIZE,
                     learning_rate=LEARNING_RATE,
                     random_state=seed,
+                    normalize=normalize,
                 ),
             ),
         ]

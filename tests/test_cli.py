@@ -12,7 +12,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.testing import assert_allclose
 
-from sklstm import _commands, load
+from sklstm import _commands, load, recursive_forecast
 from sklstm.__main__ import main
 
 N_ROWS = 80
@@ -332,6 +332,22 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
             ["predict", "kindless_model", "sales.csv"],
             "is malformed: 'time_kind' is missing or wrong",
         ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--features",
+             "temperature", "--time-col", "date", "--future", "sales.csv"],
+            "sales.csv begins at 2025-01-01 00:00:00, not after the last time",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--features",
+             "temperature", "--time-col", "date", "--future", "dates_only.csv"],
+            "dates_only.csv has no column 'temperature'",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--time-col", "date",
+             "--future", "numbered.csv"],
+            "column 'date' of numbered.csv holds integers, but the model was "
+            "trained on dates without a time zone",
+        ),
     ],
     ids=[
         "unknown-column",
@@ -353,6 +369,9 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         "repeated-feature-in-model-json",
         "time-column-is-feature-in-model-json",
         "no-time-kind-in-model-json",
+        "future-overlaps-the-data",
+        "future-without-a-feature",
+        "future-times-of-another-kind",
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_with_a_message(
@@ -386,6 +405,7 @@ def bad_inputs(folder):
         folder / "zoned.csv", index=False
     )
     sales.assign(date=range(len(sales))).to_csv(folder / "numbered.csv", index=False)
+    sales[["date"]].to_csv(folder / "dates_only.csv", index=False)
     dated = {"command": "forecast", "features": ["sales"], "time_col": "date"}
     models = {
         "sequence_model": {
@@ -414,7 +434,8 @@ def bad_inputs(folder):
     "command, options",
     [
         ("forecast", ["--target", "--features", "--time-col", "--window", "--search",
-                      "--horizon", "--test-size", "--epochs", "--units", "--out"]),
+                      "--horizon", "--test-size", "--normalize", "--future",
+                      "--epochs", "--units", "--out"]),
         ("classify", ["--id", "--label", "--time-col", "--epochs", "--out"]),
         ("predict", ["model", "data", "--out"]),
     ],
@@ -541,3 +562,45 @@ def test_predict_help_says_how_rows_without_times_are_read(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "Without a time column, rows have no time: a file that begins with " in text
     assert "any other file is taken to continue the training data" in text
+
+
+def test_forecast_normalize_and_future_forecast_the_known_future(
+    folder, monkeypatch, capsys
+):
+    """--normalize reaches the saved network; future.csv continues the data."""
+    monkeypatch.chdir(folder)
+    dates = pd.date_range("2025-03-22", periods=4)
+    rng = np.random.default_rng(1)
+    future = pd.DataFrame(
+        {"date": dates.strftime("%Y-%m-%d"), "temperature": 15 + rng.normal(size=4)}
+    )
+    future.sample(frac=1, random_state=0).to_csv(folder / "known.csv", index=False)
+    status = main(
+        ["forecast", "sales.csv", "--target", "sales", "--features", "temperature",
+         "--time-col", "date", "--window", "4", "--epochs", "1", "--units", "2",
+         "--normalize", "mean", "--future", "known.csv", "--out", "out_future"]
+    )  # fmt: skip
+    assert status == 0
+    out = folder / "out_future"
+    assert "future.csv" in capsys.readouterr().out
+    model = load(out / "model.sklstm")
+    assert model.regressor_["lstm"].normalize == "mean"
+    written = pd.read_csv(out / "future.csv", index_col="date", parse_dates=True)
+    assert list(written.index) == list(dates)
+    data = pd.read_csv(folder / "sales.csv", index_col="date", parse_dates=True)
+    data = data.sort_index()[["sales", "temperature"]]
+    expected = recursive_forecast(
+        model,
+        data,
+        4,
+        target="sales",
+        exog=future.set_index("date")[["temperature"]],
+    )
+    assert_allclose(written["forecast"], np.asarray(expected), rtol=1e-5)
+
+
+def test_forecast_rejects_an_unknown_normalize(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["forecast", "sales.csv", "--target", "sales", "--normalize", "diff"])
+    assert exit_.value.code == 2
+    assert "--normalize: invalid choice: 'diff'" in capsys.readouterr().err
