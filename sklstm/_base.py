@@ -5,10 +5,9 @@ lifecycle: ``fit`` and ``partial_fit`` call :meth:`LSTMMixin._fit`, which
 reads top to bottom (as scikit-learn's ``_multilayer_perceptron.py`` does)
 and runs none of scikeras's fit or predict code. The public extras of
 ``BaseWrapper`` are hidden, so that moving to another base touches this module
-only.
+only. The epochs themselves run in :func:`sklstm._training.train`.
 """
 
-import math
 from inspect import signature
 from numbers import Integral, Real
 
@@ -29,9 +28,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sklstm._batches import ArrayBatches
 from sklstm._device import prepare_process, warn_if_not_fused
-from sklstm._forward import predict_outputs, training_quietly
+from sklstm._forward import predict_outputs
 from sklstm._sequences import (
     PaddingMask,
     has_padding_mask,
@@ -39,6 +37,7 @@ from sklstm._sequences import (
     is_sequence_list,
     pad_sequences,
 )
+from sklstm._training import FittedState, train
 from sklstm._trend import add_reference_skip, fit_skip, gate_outputs
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -131,67 +130,6 @@ class _Hidden:
 
     def __get__(self, instance, owner=None):
         raise AttributeError(f"{owner.__name__} has no attribute {self._name!r}")
-
-
-class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
-    """Keras's per-batch ``TerminateOnNaN``, raising a ``FloatingPointError``.
-
-    The error names the usual causes of a diverging loss instead of stopping
-    quietly with a half-trained network.
-    """
-
-    def __init__(self, learning_rate):
-        super().__init__(raise_error=True)
-        self._learning_rate = learning_rate
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_batch_end(self, batch, logs=None):
-        try:
-            super().on_batch_end(batch, logs)
-        except RuntimeError:
-            raise FloatingPointError(
-                f"training diverged: the loss was {logs['loss']} after batch "
-                f"{batch + 1} of epoch {self._epoch + 1}, and training stopped. "
-                "Usual causes: a learning_rate too high (it is "
-                f"{self._learning_rate}), an unscaled regression target (scale "
-                "y, e.g. with TransformedTargetRegressor and StandardScaler), or "
-                "inputs with huge values (scale X)"
-            ) from None
-
-
-class _FittedState:
-    """The attributes of an estimator, and the network state ``fit`` may change.
-
-    Parameters
-    ----------
-    estimator : LSTMRegressor or LSTMClassifier
-        The estimator about to be fitted.
-    warm : bool
-        Whether the fit trains the current network further, so that its
-        weights, its optimizer and its compiled loss must be kept too.
-    """
-
-    def __init__(self, estimator, warm):
-        self._attributes = dict(estimator.__dict__)
-        self._model = estimator.model_ if warm else None
-        if self._model is not None:
-            self._optimizer = self._model.optimizer
-            self._variables = [*self._model.variables, *self._optimizer.variables]
-            self._values = [v.numpy() for v in self._variables]
-
-    def restore(self, estimator):
-        """Give ``estimator`` back the state it had when this was made."""
-        estimator.__dict__.clear()
-        estimator.__dict__.update(self._attributes)
-        if self._model is None:
-            return
-        # The failed fit may have compiled the network with new settings.
-        estimator._compile(self._model, self._optimizer, estimator._network_params)
-        for variable, value in zip(self._variables, self._values, strict=True):
-            variable.assign(value)
 
 
 class LSTMMixin:
@@ -354,7 +292,7 @@ class LSTMMixin:
         """
         self._validate_params()
         first_pass = not (hasattr(self, "model_") and (incremental or self.warm_start))
-        before = _FittedState(self, warm=not first_pass)
+        before = FittedState(self, warm=not first_pass)
         try:
             if y is None:
                 raise ValueError(
@@ -384,7 +322,7 @@ class LSTMMixin:
                 for name in (*self._architecture_params, *self._compile_params)
             }
             arrays = (X, y_encoded, sample_weight)
-            self._train(arrays, validation, epochs=1 if incremental else self.epochs)
+            train(self, arrays, validation, epochs=1 if incremental else self.epochs)
         except BaseException:
             before.restore(self)
             raise
@@ -598,83 +536,6 @@ class LSTMMixin:
         unchanged = all(_same(getattr(self, p), built[p]) for p in ("loss", "metrics"))
         if optimizer is not self.model_.optimizer or not unchanged:
             self._compile(self.model_, optimizer, self.get_params())
-
-    # -- training ------------------------------------------------------------
-
-    def _train(self, arrays, validation, epochs):
-        """Train ``model_`` on batches cut from ``arrays``; extend ``history_``.
-
-        ``arrays`` is ``(X, y_encoded, sample_weight or None)``. Without
-        ``validation``, the last ``validation_split`` of the rows is held out
-        (before any shuffling, as Keras does). Rows are reshuffled every epoch
-        in an order drawn from ``random_state`` and the epoch number, so
-        results repeat without touching global random state. One endless
-        stream of batches (``ArrayBatches``) serves every epoch, so an epoch
-        of a few samples costs little more than its one update.
-        """
-        arrays = tuple(a for a in arrays if a is not None)
-        n_samples = len(arrays[0])
-        n_train = math.floor(n_samples * (1.0 - self.validation_split))
-        if n_train == 0:
-            raise ValueError(
-                f"validation_split={self.validation_split} leaves no training "
-                f"samples out of {n_samples}"
-            )
-        if n_train < n_samples:
-            validation = tuple(a[n_train:] for a in arrays)
-        batch_size = self.batch_size or 32
-        # Epochs are numbered across warm starts, and each one is shuffled
-        # differently.
-        initial_epoch = len(self.history_.get("loss", ()))
-        train = ArrayBatches(
-            tuple(a[:n_train] for a in arrays),
-            batch_size,
-            seed=self._seed if self.shuffle else None,
-            first_epoch=initial_epoch,
-            repeat=True,
-        )
-        if validation is not None:
-            validation = ArrayBatches(
-                tuple(a for a in validation if a is not None), batch_size
-            )
-        with training_quietly():
-            history = self.model_.fit(
-                train,
-                steps_per_epoch=train.steps_per_epoch,
-                validation_data=validation,
-                epochs=initial_epoch + epochs,
-                initial_epoch=initial_epoch,
-                # Batches come pre-shuffled; Keras would reorder them with the
-                # global ``random`` module.
-                shuffle=False,
-                callbacks=[
-                    _TerminateOnNaN(self.learning_rate),
-                    *self._training_callbacks(validation is not None),
-                ],
-                verbose=self.verbose,
-            )
-        self.history_ = {
-            key: [*self.history_.get(key, ()), *values]
-            for key, values in history.history.items()
-        }
-
-    def _training_callbacks(self, has_validation):
-        callbacks = list(self.callbacks or ())
-        for callback in callbacks:
-            if not isinstance(callback, keras.callbacks.Callback):
-                raise TypeError(
-                    "callbacks must be a list of keras.callbacks.Callback "
-                    f"instances, got {callback!r}"
-                )
-        if self.early_stopping is not None:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss" if has_validation else "loss",
-                    patience=self.early_stopping,
-                    restore_best_weights=True,
-                )
-            )
-        return callbacks
 
     # -- prediction ----------------------------------------------------------
 
