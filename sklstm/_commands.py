@@ -339,7 +339,7 @@ def run_forecast(args):
     plots = _plot_forecast(out, frame[args.target], X_test.index, y_test, y_pred, model)
     written = ["predictions.csv", MODEL_FILE, *plots]
     if future is not None:
-        _write_future(out, model, frame[features], future, args.target)
+        _write_future(out, model, frame[features], future, args)
         written.append("future.csv")
     print(f"wrote {', '.join(written)} to {out}")
     return 0
@@ -371,21 +371,20 @@ def _read_future(args, frame, features):
     return future[exog]
 
 
-def _write_future(out, model, series, future, target):
-    """Forecast ``target`` over the rows of ``future``; write future.csv."""
+def _write_future(out, model, series, future, args):
+    """Forecast ``args.target`` over the rows of ``future``; write future.csv."""
     from sklstm._forecast import recursive_forecast
 
     forecast = recursive_forecast(
         model,
         series,
         len(future),
-        target=target,
+        target=args.target,
         exog=future if len(future.columns) else None,
     )
-    # The file's own times (or row numbers after the data) label the rows.
-    index = future.index
-    if series.index.equals(pd.RangeIndex(len(series))):
-        index = pd.RangeIndex(len(series), len(series) + len(future))
+    # The file's own times label the rows; without them, the forecast's row
+    # numbers continue the data's.
+    index = future.index if args.time_col else forecast.index
     pd.DataFrame({"forecast": np.asarray(forecast)}, index=index).to_csv(
         out / "future.csv"
     )
