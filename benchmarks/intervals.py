@@ -17,7 +17,7 @@ At 80/90/95% nominal coverage, four intervals per hold-out step:
 - ``quantile``: the raw interval of a quantile network (pinball loss,
   non-crossing head) trained on the training rows;
 - ``CQR``: that interval conformalized on the calibration rows
-  (``sklstm._quantiles.conformalized_interval``).
+  (``quantiles.conformalized_interval``).
 
 The point forecast is an ``LSTMRegressor`` trained on the same rows with the
 same settings. Coverage is the fraction of hold-out targets (every step
@@ -47,9 +47,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-
-from sklstm import LSTMRegressor, make_windows  # noqa: E402
-from sklstm._quantiles import (  # noqa: E402
+from quantiles import (  # noqa: E402
     MEDIAN,
     NonCrossingQuantiles,
     PinballLoss,
@@ -58,6 +56,8 @@ from sklstm._quantiles import (  # noqa: E402
     conformalized_interval,
     interval_from_quantiles,
 )
+
+from sklstm import LSTMRegressor, make_windows  # noqa: E402
 
 LEVELS = (0.8, 0.9, 0.95)
 QUANTILES = (0.025, 0.05, 0.1, 0.5, 0.9, 0.95, 0.975)

@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import sklstm
 from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindowTransformer
-from sklstm._quantiles import NonCrossingQuantiles
 from sklstm._trend import (
     ReferenceSkip,
     WindowNormalization,
@@ -100,25 +99,6 @@ def test_training_keeps_the_least_squares_skip_and_opens_the_gate():
     assert_allclose(skip.kernel.numpy(), kernel)
     assert_allclose(skip.bias.numpy(), bias)
     assert gate.gate.numpy() != 0
-
-
-def test_quantile_head_between_gate_and_skip_stays_ordered():
-    # Each target's fit goes to all its quantiles: the untrained median is
-    # the least-squares fit, and the head orders the quantiles whatever the
-    # gate's sign.
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(12, 3, 1)).astype(np.float32)
-    y = 2.0 * X[:, -1, 0] + 1.0
-    inputs = keras.Input(shape=(None, 1))
-    x, reference = normalize_inputs(inputs, "last")
-    free = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling1D()(x))
-    quantiles = NonCrossingQuantiles((0.1, 0.5, 0.9))(gate_outputs(free, reference))
-    model = keras.Model(inputs, add_reference_skip(quantiles, reference))
-    fit_skip(model, X, y)
-    assert_allclose(model.predict(X, verbose=0)[:, 1], y, atol=1e-4)
-    gate = next(layer for layer in model.layers if isinstance(layer, ZeroGate))
-    gate.gate.assign(-3.0)
-    assert np.all(np.diff(model.predict(X, verbose=0), axis=1) >= 0)
 
 
 def test_fit_skip_rejects_outputs_that_do_not_split_among_the_targets():

@@ -1,5 +1,7 @@
-"""Quantile networks: the pinball loss, a head whose quantiles never cross, and
-conformal calibration of the intervals they give.
+"""The quantile-network pieces that ``intervals.py`` evaluates: the pinball
+loss, a head whose quantiles never cross, and conformal calibration of the
+intervals they give. Not part of sklstm yet; unregistered, since the
+benchmark saves no model.
 
 Layout of a quantile network's outputs: for ``n_outputs`` targets and
 ``n_quantiles`` quantile levels, the network returns ``(batch, n_outputs *
@@ -61,7 +63,6 @@ def check_quantiles(quantiles):
     return tuple(sorted({float(q) for q in levels} | {MEDIAN}))
 
 
-@keras.saving.register_keras_serializable(package="sklstm")
 class PinballLoss(keras.losses.Loss):
     """Pinball (quantile) loss, averaged over the quantile levels and targets.
 
@@ -103,7 +104,6 @@ class PinballLoss(keras.losses.Loss):
         return {**super().get_config(), "quantiles": list(self.quantiles)}
 
 
-@keras.saving.register_keras_serializable(package="sklstm")
 class NonCrossingQuantiles(keras.layers.Layer):
     """Turn free outputs into quantiles that are ordered by construction.
 
