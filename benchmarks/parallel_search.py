@@ -13,7 +13,6 @@ them (warm), as joblib does for consecutive searches. The scores of both
 settings must agree.
 """
 
-import argparse
 import json
 import os
 import platform
@@ -21,21 +20,12 @@ import statistics
 import sys
 import time
 
-BACKENDS = ("tensorflow", "jax", "torch")
+from run import backend_parser
 
 
 def parse_args(argv=None):
     """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--backend",
-        choices=BACKENDS,
-        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
-        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
-    )
+    parser = backend_parser(__doc__)
     parser.add_argument(
         "--repeats",
         type=int,

@@ -18,13 +18,13 @@ one forward pass on a batch, after compilation; the last two, divided by the
 number of time steps, are the cost of a step of the time loop.
 """
 
-import argparse
 import os
 import sys
 import time
 from dataclasses import replace
 
 import numpy as np
+from run import backend_parser, limit_threads
 
 WORKLOADS = ("W2", "W3")
 IMPLEMENTATIONS = ("keras", "projected", "torch")
@@ -32,16 +32,7 @@ IMPLEMENTATIONS = ("keras", "projected", "torch")
 
 def parse_args(argv=None):
     """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--backend",
-        choices=("tensorflow", "jax"),
-        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
-        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
-    )
+    parser = backend_parser(__doc__, backends=("tensorflow", "jax"))
     parser.add_argument(
         "--workloads",
         default="W2,W3",
@@ -78,8 +69,6 @@ def main(argv=None):
     args = parse_args(argv)
     os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from run import limit_threads
-
     limit_threads(args.threads)
     # Import keras only now that the backend and threads are set.
     import keras

@@ -40,18 +40,32 @@ would need the windows as one array, whose size the keras column shows
 (computed, not run)."""
 
 
-def parse_args(argv=None):
-    """Parse the command line."""
+def backend_parser(doc, backends=BACKENDS):
+    """A parser described by the first paragraph of ``doc``, with ``--backend``.
+
+    Parameters
+    ----------
+    doc : str
+        The script's docstring.
+    backends : tuple of str, default=BACKENDS
+        The Keras backends the script runs on.
+    """
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
+        description=doc.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--backend",
-        choices=BACKENDS,
+        choices=backends,
         default=os.environ.get("KERAS_BACKEND", "tensorflow"),
         help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
     )
+    return parser
+
+
+def parse_args(argv=None):
+    """Parse the command line."""
+    parser = backend_parser(__doc__)
     parser.add_argument(
         "--workloads",
         type=_workload_list,
@@ -60,20 +74,20 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--scale",
-        type=_positive(float),
+        type=positive(float),
         default=1.0,
         help="multiplies data sizes, W1's epochs and W4's call counts "
         "(default: 1.0; the smoke test uses 0.002)",
     )
     parser.add_argument(
         "--repeats",
-        type=_positive(int),
+        type=positive(int),
         default=1,
         help="fits per implementation in W1-W3, median reported (default: 1)",
     )
     parser.add_argument(
         "--threads",
-        type=_positive(int),
+        type=positive(int),
         help="cap the thread pools of TensorFlow, XLA and PyTorch at this "
         "many threads (default: each framework's own choice); 1 keeps "
         "PyTorch's spinning OpenMP threads sane on a busy machine",
@@ -100,7 +114,8 @@ def _workload_list(text):
     return [name for name in WORKLOADS if name in names]
 
 
-def _positive(kind):
+def positive(kind):
+    """An argparse type: ``kind`` of the text, rejected unless above 0."""
     def parse(text):
         value = kind(text)
         if not value > 0:
@@ -276,7 +291,7 @@ def format_report(report, rows):
     torch_missing = "torch" not in report["settings"]["implementations"]
     lines = [
         f"backend {machine['backend']} | keras {machine['keras']} | "
-        f"{_backend_version(machine)} | torch "
+        f"{backend_version(machine)} | torch "
         f"{'not installed' if torch_missing else machine['torch']}"
         f" | sklstm {machine['sklstm']} ({machine['commit']})",
         f"{machine['cpu_count']} CPUs ({machine['cpus_usable']} usable), "
@@ -306,7 +321,8 @@ def format_report(report, rows):
     return "\n".join([*lines, "", NOTES])
 
 
-def _backend_version(machine):
+def backend_version(machine):
+    """The backend's name and version(s) from ``machine_info()``."""
     if machine["backend"] == "jax":
         return f"jax {machine['jax']}, jaxlib {machine['jaxlib']}"
     return f"{machine['backend']} {machine[machine['backend']]}"

@@ -27,7 +27,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from run import BACKENDS, _backend_version, _positive, limit_threads, machine_info
+from run import (
+    backend_parser,
+    backend_version,
+    limit_threads,
+    machine_info,
+    positive,
+)
 from run import select_backend as _select_backend
 
 WINDOWS = (10, 20)
@@ -42,19 +48,10 @@ SEED = 0
 
 def parse_args(argv=None):
     """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--backend",
-        choices=BACKENDS,
-        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
-        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
-    )
+    parser = backend_parser(__doc__)
     parser.add_argument(
         "--scale",
-        type=_positive(float),
+        type=positive(float),
         default=1.0,
         help=f"multiplies the series length ({N_POINTS}) and the epochs "
         f"({EPOCHS}); the smoke test uses 0.05",
@@ -73,13 +70,13 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--searches",
-        type=_positive(int),
+        type=positive(int),
         default=2,
         help="searches per implementation in this process (default: 2)",
     )
     parser.add_argument(
         "--threads",
-        type=_positive(int),
+        type=positive(int),
         help="cap the thread pools of TensorFlow, XLA and PyTorch at this many "
         "threads (default: each framework's own choice)",
     )
@@ -354,7 +351,7 @@ def format_report(report):
     machine, params = report["machine"], report["params"]
     imports = report["imports_s"]
     lines = [
-        f"backend {machine['backend']} ({_backend_version(machine)}) | keras "
+        f"backend {machine['backend']} ({backend_version(machine)}) | keras "
         f"{machine['keras']} | torch {machine['torch'] or 'not installed'} | "
         f"sklstm {machine['sklstm']} ({machine['commit']}) | "
         f"{machine['cpu_count']} CPUs | threads "
