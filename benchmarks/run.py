@@ -116,6 +116,7 @@ def _workload_list(text):
 
 def positive(kind):
     """An argparse type: ``kind`` of the text, rejected unless above 0."""
+
     def parse(text):
         value = kind(text)
         if not value > 0:
