@@ -294,9 +294,10 @@ class SlidingWindowTransformer(
             ``i``.
         """
         if is_panel(X):
-            return self._fit_panel(X).transform(X)
-        windows, notes = self._fit_windows(X)
-        _warn_gaps(notes)
+            windows, notes = self._fit_panel_windows(X)
+        else:
+            windows, notes = self._fit_windows(X)
+        _warn_gaps(notes, stacklevel=4)  # past the _fit_context wrapper
         return windows
 
     def transform(self, X):
@@ -427,12 +428,31 @@ class SlidingWindowTransformer(
 
     def _fit_panel(self, X):
         """Fit one transformer per series of the panel `X`."""
+        parts = self._start_panel(X)
+        for series, (_, part) in zip(self.series_transformers_, parts, strict=True):
+            series.fit(part)
+
+    def _fit_panel_windows(self, X):
+        """Fit on the panel `X`; its windows, each series padded, and notes.
+
+        One validation of `X`: each series is fitted and windowed at once,
+        as :meth:`_fit_windows` does for one series.
+        """
+        parts = self._start_panel(X)
+        fits = [series._fit_windows for series in self.series_transformers_]
+        return self._gather(self.ids_, parts, fits)
+
+    def _start_panel(self, X):
+        """Validate the panel `X`, learn its ids; its ``(rows, frame)`` per series.
+
+        ``series_transformers_`` holds one new transformer per series, to fit.
+        """
         ids, parts = self._series_of(X, reset=True)
         self.series_ = self.index_ = self.index_dtype_ = self.index_step_ = None
         self.index_gaps_ = np.zeros(0, dtype=np.int64)
         self.ids_ = ids
-        self.series_transformers_ = [self._new_series().fit(part) for _, part in parts]
-        return self
+        self.series_transformers_ = [self._new_series() for _ in parts]
+        return parts
 
     def _panel_windows(self, X) -> np.ndarray:
         """Window each series of the panel `X` against its own fitted history."""
@@ -444,19 +464,31 @@ class SlidingWindowTransformer(
             )
         ids, parts = self._series_of(X, reset=False)
         fitted = pd.Index(self.ids_).get_indexer(ids)
-        n_features = self.n_features_in_
-        windows = np.empty((len(X), self.window_size, n_features), np.float32)
-        notes = []
-        for name, (rows, part), position in zip(ids, parts, fitted, strict=True):
-            if position < 0:  # a series unseen in fit starts here
-                windows[rows], found = self._new_series()._fit_windows(part)
-            else:
-                series = self.series_transformers_[position]
-                windows[rows], found = series._windows(part)
-            notes += [(f"in series {name!r} {note}", n) for note, n in found]
+        windowers = [  # a series unseen in fit starts here
+            self._new_series()._fit_windows
+            if position < 0
+            else self.series_transformers_[position]._windows
+            for position in fitted
+        ]
+        windows, notes = self._gather(ids, parts, windowers)
         _warn_gaps(notes, stacklevel=4)
-        windows.flags.writeable = False
         return windows
+
+    def _gather(self, ids, parts, windowers):
+        """Window each series of a panel with its windower, in the panel's rows.
+
+        Returns the read-only windows, shape (n_timesteps, window_size,
+        n_features), and the notes of the gaps of all series.
+        """
+        n_timesteps = sum(len(rows) for rows, _ in parts)
+        shape = (n_timesteps, self.window_size, self.n_features_in_)
+        windows = np.empty(shape, np.float32)
+        notes = []
+        for name, (rows, part), windower in zip(ids, parts, windowers, strict=True):
+            windows[rows], found = windower(part)
+            notes += [(f"in series {name!r} {note}", n) for note, n in found]
+        windows.flags.writeable = False
+        return windows, notes
 
     def _series_of(self, X, reset: bool):
         """Validate the panel `X`; its ids and ``(rows, frame)`` per series.

@@ -102,6 +102,20 @@ def test_gaps_of_several_series_give_one_warning_naming_the_first():
         assert_array_equal(Xt, one_by_one(X[days != 7], X[days > 7], 3))
 
 
+def test_fit_transform_of_a_panel_with_gaps_equals_fit_then_transform():
+    X = panel(interleaved=True)
+    X = X[X.index.get_level_values("day").day != 7]
+    window = SlidingWindowTransformer(window_size=3)
+    with pytest.warns(UserWarning, match="in series 'north' between") as record:
+        Xt = window.fit_transform(X)
+    assert len(record) == 1
+    assert record[0].filename == __file__  # the caller's line, not sklstm's
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_array_equal(Xt, SlidingWindowTransformer(3).fit(X).transform(X))
+        assert_array_equal(window.transform(X), Xt)
+
+
 def test_pipeline_with_pandas_output_windows_a_scaled_panel_per_series():
     X = panel()
     pipe = make_pipeline(MinMaxScaler(), SlidingWindowTransformer(window_size=3))
