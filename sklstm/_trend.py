@@ -86,9 +86,7 @@ class ZeroGate(keras.layers.Layer):
     Placed on the network's free outputs, before :class:`ReferenceSkip`: the
     untrained network then forecasts exactly the skip's least-squares fit,
     and the LSTM's correction comes in as training finds it useful, rather
-    than adding its random initial outputs to the forecast. Between the
-    output ``Dense`` and a quantile head that orders its outputs, the order
-    holds whatever the sign of ``gate``.
+    than adding its random initial outputs to the forecast.
     """
 
     def build(self, input_shape):
@@ -105,7 +103,7 @@ class ZeroGate(keras.layers.Layer):
 class ReferenceSkip(keras.layers.Layer):
     """Add an affine function of the reference rows to the outputs.
 
-    Inputs ``[outputs, reference]`` of shapes ``(batch, n_units)`` and
+    Inputs ``[outputs, reference]`` of shapes ``(batch, n_outputs)`` and
     ``(batch, n_features)``; returns ``outputs + reference @ kernel + bias``.
     Both weights start at zero, and :func:`fit_skip` sets them from data.
 
@@ -184,9 +182,7 @@ def fit_skip(model, X, y):
     that the untrained network (its free outputs gated to zero by
     :class:`ZeroGate`) forecasts about as well as a linear function of each
     window's reference row: with the last row, the naive forecast and its
-    drift. A skip with ``k`` units per target (the ``k`` quantiles of each
-    target, target-major) gets the target's fit in each of them. Does nothing
-    for a network without a skip.
+    drift. Does nothing for a network without a skip.
 
     Parameters
     ----------
@@ -205,14 +201,8 @@ def fit_skip(model, X, y):
     reference = ops.convert_to_numpy(window_reference(ops.convert_to_tensor(X), how))
     design = np.column_stack([reference, np.ones(len(reference))]).astype(np.float64)
     targets = np.asarray(y, dtype=np.float64).reshape(len(design), -1)
+    # coef: (n_features + 1, n_outputs), the intercept in the last row.
     coef, *_ = np.linalg.lstsq(design, targets, rcond=None)
     skip = layers[ReferenceSkip]
-    n_units = skip.bias.shape[0]
-    if n_units % targets.shape[1]:
-        raise ValueError(
-            f"the skip has {n_units} units, not a multiple of the "
-            f"{targets.shape[1]} target column(s) of y"
-        )
-    coef = np.repeat(coef, n_units // targets.shape[1], axis=1)
     skip.kernel.assign(coef[:-1].astype(skip.kernel.dtype))
     skip.bias.assign(coef[-1].astype(skip.bias.dtype))

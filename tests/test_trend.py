@@ -11,7 +11,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sklstm
-from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindowTransformer
+from sklstm import LSTMRegressor, SlidingWindowTransformer
 from sklstm._trend import (
     ReferenceSkip,
     WindowNormalization,
@@ -99,12 +99,6 @@ def test_training_keeps_the_least_squares_skip_and_opens_the_gate():
     assert_allclose(skip.kernel.numpy(), kernel)
     assert_allclose(skip.bias.numpy(), bias)
     assert gate.gate.numpy() != 0
-
-
-def test_fit_skip_rejects_outputs_that_do_not_split_among_the_targets():
-    model = _network(1, 3, "last")
-    with pytest.raises(ValueError, match="not a multiple of the 2 target"):
-        fit_skip(model, np.ones((4, 3, 1), np.float32), np.ones((4, 2)))
 
 
 def test_fit_skip_leaves_a_network_without_skip_alone():
@@ -198,11 +192,6 @@ def test_warm_start_refuses_a_changed_normalize():
     model.fit(X, y).set_params(normalize="last")
     with pytest.raises(ValueError, match="normalize='last' differs"):
         model.fit(X, y)
-
-
-def test_classifier_has_no_normalize():
-    with pytest.raises(ValueError, match="Invalid parameter 'normalize'"):
-        LSTMClassifier().set_params(normalize="last")
 
 
 def test_default_network_has_no_normalization():
