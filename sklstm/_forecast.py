@@ -178,16 +178,13 @@ def recursive_forecast(
     table = _as_table(series)
     n_timesteps, n_features = table.shape
     columns = column_labels(series)
-    targets = _target_indices(target, columns, n_features)
+    table, targets, window, size = _prepare(
+        estimator, table, columns, target, window_size
+    )
     others = [i for i in range(n_features) if i not in targets]
-    window = _window_step(estimator)
     named = window is not None and hasattr(estimator, "feature_names_in_")
     if named and columns is None and len(estimator.feature_names_in_) == n_features:
         table = table.set_axis(estimator.feature_names_in_, axis=1)
-    forecast_columns = table.columns[targets]
-    series_2d(table[forecast_columns], np.float64)  # finite numbers, or raise
-    table = table.astype(dict.fromkeys(forecast_columns, np.float64))
-    size = _window_size(window, window_size)
     if n_timesteps < size:
         raise ValueError(
             f"series has {n_timesteps} rows, need at least window_size={size} "
@@ -250,12 +247,10 @@ def _feed_back(estimator, chunks, rows, size: int, n_steps: int, targets):
 def _panel_forecast(estimator, panel, n_steps, target, exog, window_size, ids):
     """recursive_forecast of the series of a panel, all in one batch per step."""
     table = panel.to_frame() if isinstance(panel, pd.Series) else panel
-    targets = _target_indices(target, column_labels(panel), table.shape[1])
+    table, targets, window, size = _prepare(
+        estimator, table, column_labels(panel), target, window_size
+    )
     forecast_columns = table.columns[targets]
-    series_2d(table[forecast_columns], np.float64)  # finite numbers, or raise
-    table = table.astype(dict.fromkeys(forecast_columns, np.float64))
-    window = _window_step(estimator)
-    size = _window_size(window, window_size)
     if window is not None and window.ids_ is None:
         raise ValueError(
             "series is a panel, but the estimator's SlidingWindowTransformer was "
@@ -388,6 +383,28 @@ def _bare_input(estimator, chunk: pd.DataFrame, size: int) -> np.ndarray:
         f"= {size * n_features} values, but the estimator was fitted on "
         f"n_features_in_={fitted} values per window{hint}"
     )
+
+
+def _prepare(estimator, table, columns, target, window_size):
+    """Check the target columns of `table`; find the window step and length.
+
+    Returns
+    -------
+    table : DataFrame of shape (n_timesteps, n_features)
+        `table` with its target columns cast to float64.
+    targets : list of int
+        Positions of the target columns, labelled by `columns` (or None).
+    window : SlidingWindowTransformer or None
+        The estimator's window step.
+    size : int
+        Number of past rows each prediction reads.
+    """
+    targets = _target_indices(target, columns, table.shape[1])
+    forecast_columns = table.columns[targets]
+    series_2d(table[forecast_columns], np.float64)  # finite numbers, or raise
+    table = table.astype(dict.fromkeys(forecast_columns, np.float64))
+    window = _window_step(estimator)
+    return table, targets, window, _window_size(window, window_size)
 
 
 def _window_step(estimator):
