@@ -80,7 +80,7 @@ class QuantileLSTM(LSTMRegressor):
     def _get_param_names(cls):
         return sorted({"quantiles", *LSTMRegressor._get_param_names()})
 
-    def _output_layer(self, x, next_seed):
+    def _output_layer(self, x, next_seed, reference):
         self.quantiles_ = check_quantiles(self.quantiles)
         dense = keras.layers.Dense(
             self.n_outputs_ * len(self.quantiles_),

@@ -38,7 +38,6 @@ from sklstm._sequences import (
     pad_sequences,
 )
 from sklstm._training import FittedState, train
-from sklstm._trend import add_reference_skip, fit_skip, gate_outputs
 
 _MAX_SEED = np.iinfo(np.int32).max
 # The one place that names the recurrent layer class.
@@ -138,7 +137,9 @@ class LSTMMixin:
     The concrete estimators add the target checks and encoding
     (``_validate_target``, ``_encode_target``), the output layer
     (``_output_layer``) and the default loss (``_training_loss``); a
-    regressor may also normalise the windows (``_normalize_inputs``).
+    regressor may also normalise the windows (``_normalize_inputs``) and set
+    weights from the training data once the network is built
+    (``_init_network``).
     """
 
     _parameter_constraints = {
@@ -312,7 +313,7 @@ class LSTMMixin:
                 )
                 self.model_ = self._keras_build_fn(X)
                 self._compile(self.model_, self._make_optimizer(), self.get_params())
-                fit_skip(self.model_, X, y_encoded)
+                self._init_network(X, y_encoded)
                 self.history_ = {}
             else:
                 self._check_architecture(X)
@@ -419,8 +420,7 @@ class LSTMMixin:
             masks it. Only padded input gets one: masks keep the torch backend
             off cuDNN and make the other backends' step loop do more work.
             With window normalisation (``_normalize_inputs``), its reference
-            rows reach the outputs through a gate and a skip, which
-            ``fit_skip`` sets from the training data.
+            rows go to ``_output_layer`` too.
 
         Returns
         -------
@@ -444,12 +444,22 @@ class LSTMMixin:
                 activation="relu",
                 kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
             )(x)
-        outputs = gate_outputs(self._output_layer(x, next_seed), reference)
-        return keras.Model(inputs, add_reference_skip(outputs, reference))
+        return keras.Model(inputs, self._output_layer(x, next_seed, reference))
 
     def _normalize_inputs(self, inputs):
         """The windows the LSTM sees, and their reference rows or None."""
         return inputs, None
+
+    def _init_network(self, X, y_encoded):
+        """Set weights of the new, compiled ``model_`` from the training data.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_timesteps, n_features)
+            The training sequences.
+        y_encoded : ndarray
+            The targets, as the network sees them.
+        """
 
     def _lstm_layer(self, units, return_sequences, next_seed):
         def lstm(**kwargs):

@@ -373,7 +373,8 @@ class LSTMClassifier(ClassifierMixin, LSTMMixin, BaseWrapper):
         binary = self.loss is None or _is_binary_crossentropy(self.loss)
         return 1 if self.n_classes_ == 2 and binary else self.n_classes_
 
-    def _output_layer(self, x, next_seed):
+    def _output_layer(self, x, next_seed, reference):
+        # reference is always None: a classifier does not normalise windows.
         units = self._output_units()
         dense = keras.layers.Dense(
             units,

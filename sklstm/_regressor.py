@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
 from sklstm._base import LSTMMixin
-from sklstm._trend import normalize_inputs
+from sklstm._trend import add_reference_skip, fit_skip, gate_outputs, normalize_inputs
 
 
 class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
@@ -302,12 +302,17 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     def _normalize_inputs(self, inputs):
         return normalize_inputs(inputs, self.normalize)
 
-    def _output_layer(self, x, next_seed):
+    def _output_layer(self, x, next_seed, reference):
+        # With window normalisation, the reference rows come back through a
+        # gate that starts closed and a skip that _init_network fits.
         dense = keras.layers.Dense(
             self.n_outputs_,
             kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
         )
-        return dense(x)
+        return add_reference_skip(gate_outputs(dense(x), reference), reference)
+
+    def _init_network(self, X, y_encoded):
+        fit_skip(self.model_, X, y_encoded)
 
     def _training_loss(self, loss):
         return loss or "mse"
