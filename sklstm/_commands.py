@@ -277,6 +277,11 @@ def supervised_frame(frame, features, target, horizon):
 
 def _check_forecast_sizes(args, n_rows, n_train):
     """Raise CommandError unless ``n_train`` rows can train the forecaster."""
+    if args.horizon >= n_rows:
+        raise CommandError(
+            f"--horizon {args.horizon} needs more than {args.horizon} rows; "
+            f"{args.data} has {n_rows} rows"
+        )
     needed = (N_SPLITS + 1) * 2 if args.search else 2
     if n_train < needed:
         raise CommandError(
@@ -299,10 +304,11 @@ def run_forecast(args):
         + [("--features", name) for name in features[1:]]
     )
     frame = read_csv(args.data, features, args.time_col)
-    X, y = supervised_frame(frame, features, args.target, args.horizon)
-    n_test = max(1, round(args.test_size * len(X)))
-    n_train = len(X) - n_test
+    n_samples = len(frame) - args.horizon
+    n_test = max(1, round(args.test_size * n_samples))
+    n_train = n_samples - n_test
     _check_forecast_sizes(args, len(frame), n_train)
+    X, y = supervised_frame(frame, features, args.target, args.horizon)
     future = None if args.future is None else _read_future(args, frame, features)
     out = writable_folder(args.out)
     X_train, X_test = X.iloc[:n_train], X.iloc[n_train:]
@@ -624,7 +630,8 @@ def _read_description(path):
             f"{path} is malformed: it names no command 'forecast' or 'classify'"
         )
     for key, kind in _DESCRIPTION[command].items():
-        if not isinstance(description.get(key), kind):
+        # Both commands always write every key, ``time_col`` as null when unused.
+        if key not in description or not isinstance(description[key], kind):
             raise CommandError(f"{path} is malformed: {key!r} is missing or wrong")
     features = description["features"]
     if not features or not all(isinstance(name, str) for name in features):

@@ -348,6 +348,16 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
             "column 'date' of numbered.csv holds integers, but the model was "
             "trained on dates without a time zone",
         ),
+        (
+            ["predict", "timeless_model", "test.csv"],
+            "is malformed: 'time_col' is missing or wrong",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--horizon",
+             str(N_ROWS)],
+            f"--horizon {N_ROWS} needs more than {N_ROWS} rows; sales.csv has "
+            f"{N_ROWS} rows",
+        ),
     ],
     ids=[
         "unknown-column",
@@ -372,6 +382,8 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         "future-overlaps-the-data",
         "future-without-a-feature",
         "future-times-of-another-kind",
+        "no-time-column-in-model-json",
+        "horizon-longer-than-the-series",
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_with_a_message(
@@ -422,6 +434,10 @@ def bad_inputs(folder):
             "time_kind": "dates without a time zone",
         },
         "kindless_model": dated,
+        "timeless_model": {
+            "command": "classify", "features": ["level"], "id": "run",
+            "label": "label",
+        },
     }  # fmt: skip
     for name, description in models.items():
         (folder / name).mkdir()
