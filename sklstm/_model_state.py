@@ -119,10 +119,12 @@ def _is_feature_names(value, estimator):
 
 
 def _is_network(value, estimator):
+    # 2D input is n_timesteps of one feature: n_features_in_ counts the steps.
+    width = 1 if estimator._x_ndim == 2 else estimator.n_features_in_
     return (
         isinstance(value, keras.Model)
         and len(value.inputs) == 1
-        and value.input_shape[-1] == estimator.n_features_in_
+        and value.input_shape[-1] == width
     )
 
 
@@ -178,10 +180,13 @@ _STATE = {
     },
     "LSTMMixin": {
         **_INPUT,
-        "model_": ("a Keras model of n_features_in_ inputs", _is_network),
+        "_x_ndim": ("2 or 3", lambda v, e: _integer(v, 2, 3)),
+        "model_": (
+            "a Keras model of n_features_in_ inputs (1 for 2D input)",
+            _is_network,
+        ),
         "history_": ("a dict of lists of numbers", _is_history),
         "_seed": ("an int", lambda v, e: _integer(v, low=0)),
-        "_x_ndim": ("2 or 3", lambda v, e: _integer(v, 2, 3)),
         "_network_params": (
             "a dict of the parameters the network was built and compiled with",
             lambda v, e: (

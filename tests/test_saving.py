@@ -109,6 +109,28 @@ def test_classifier_round_trip_keeps_labels_and_probabilities(
     assert_array_equal(loaded.predict_proba(X), classifier.predict_proba(X))
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: tiny(LSTMRegressor),
+        lambda: tiny(LSTMClassifier),
+        lambda: make_pipeline(MinMaxScaler(), tiny(LSTMRegressor)),
+    ],
+    ids=["regressor", "classifier", "scaled-pipeline"],
+)
+def test_estimator_fitted_on_2d_input_round_trip(make, tmp_path):
+    # 2D X is n_timesteps of one feature: the network takes 1 feature while
+    # n_features_in_ counts the time steps.
+    X2 = X[:20, :, 0]
+    estimator = make()
+    target = LABELS[:20] if isinstance(estimator, LSTMClassifier) else Y[:20]
+    estimator.fit(X2, target)
+    sklstm.save(estimator, tmp_path / "flat.sklstm")
+    loaded = sklstm.load(tmp_path / "flat.sklstm")
+    assert loaded.n_features_in_ == X2.shape[1]
+    assert_array_equal(loaded.predict(X2), estimator.predict(X2))
+
+
 def test_pipeline_with_target_scaling_round_trip(forecaster, tmp_path):
     sklstm.save(forecaster, tmp_path / "forecaster.sklstm")
     loaded = sklstm.load(tmp_path / "forecaster.sklstm")
