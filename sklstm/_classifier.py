@@ -7,7 +7,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_array, column_or_1d
 
@@ -357,8 +357,18 @@ class LSTMClassifier(ClassifierMixin, LSTMMixin, BaseWrapper):
         sample_weight = super()._sample_weight(y, sample_weight)
         if self.class_weight is None:
             return sample_weight
-        # Validated as compute_sample_weight does: every key a label of y.
-        weights = compute_sample_weight(self.class_weight, y).astype(np.float32)
+        if isinstance(self.class_weight, dict):
+            unknown = set(self.class_weight) - set(self.classes_.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight has keys {sorted(unknown, key=str)!r} that are "
+                    f"not classes of the estimator, classes_="
+                    f"{self.classes_.tolist()!r}"
+                )
+        # Weighed against classes_, not the labels of this batch, as
+        # scikit-learn's SGDClassifier does: a batch may lack a class.
+        by_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        weights = by_class[np.searchsorted(self.classes_, y)].astype(np.float32)
         return weights if sample_weight is None else sample_weight * weights
 
     def _encode_target(self, y):

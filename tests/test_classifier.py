@@ -164,12 +164,37 @@ def test_partial_fit_with_the_same_classes_continues(three_classes):
     assert clf.model_ is model and len(clf.history_["loss"]) == 2
 
 
-def test_class_weight_for_a_label_not_in_y_is_refused():
+def test_class_weight_for_a_label_that_is_not_a_class_is_refused():
     X, y = make_sequences(n_samples=20, n_classes=2)
     labels = np.array(["no", "yes"])[y]
     clf = LSTMClassifier(units=2, epochs=1, class_weight={"yess": 3.0})
-    with pytest.raises(ValueError, match=r"\['no', 'yes'\], are not in class_weight"):
+    with pytest.raises(ValueError, match=r"keys \['yess'\] that are not classes"):
         clf.fit(X, labels)
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "warm_fit"])
+def test_class_weight_for_a_class_missing_from_the_batch_is_accepted(method):
+    X, y = make_sequences(n_samples=20, n_classes=3)
+    labels = np.array(["no", "yes", "c"])[y]
+    batch = y < 2
+    clf = LSTMClassifier(
+        units=2, epochs=1, random_state=0, class_weight={"c": 3.0, "yes": 2.0}
+    )
+    plain = LSTMClassifier(units=2, epochs=1, random_state=0)
+    weights = np.array([1.0, 2.0, 3.0])[y]
+    if method == "partial_fit":
+        clf.partial_fit(X[batch], labels[batch], classes=["no", "yes", "c"])
+        plain.partial_fit(
+            X[batch],
+            labels[batch],
+            classes=["no", "yes", "c"],
+            sample_weight=weights[batch],
+        )
+    else:
+        clf.set_params(warm_start=True).fit(X, labels).fit(X[batch], labels[batch])
+        plain.set_params(warm_start=True).fit(X, labels, sample_weight=weights)
+        plain.fit(X[batch], labels[batch], sample_weight=weights[batch])
+    assert_allclose(clf.predict_proba(X), plain.predict_proba(X), rtol=1e-5)
 
 
 @pytest.mark.parametrize(
