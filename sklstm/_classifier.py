@@ -116,7 +116,8 @@ class LSTMClassifier(ClassifierMixin, LSTMMixin, BaseWrapper):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, keyed by label, multiplied into
         ``sample_weight``; ``"balanced"`` weighs classes inversely to their
-        frequency in ``y``.
+        frequency in ``y``; ``partial_fit`` refuses it, since one batch
+        does not show the frequencies of the whole data.
 
     Attributes
     ----------
@@ -276,6 +277,14 @@ class LSTMClassifier(ClassifierMixin, LSTMMixin, BaseWrapper):
         self : LSTMClassifier
             The updated estimator.
         """
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # One batch's class frequencies are not those of the whole data.
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: "
+                "compute the weights over all the data with "
+                "sklearn.utils.class_weight.compute_class_weight and pass them "
+                "as a dict, class_weight={label: weight}"
+            )
         return self._fit(X, y, sample_weight, None, incremental=True, classes=classes)
 
     def score(self, X, y, sample_weight=None):

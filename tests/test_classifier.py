@@ -172,6 +172,14 @@ def test_class_weight_for_a_label_that_is_not_a_class_is_refused():
         clf.fit(X, labels)
 
 
+def test_partial_fit_refuses_balanced_class_weight():
+    X, y = make_sequences(n_samples=12, n_classes=2)
+    clf = LSTMClassifier(units=2, class_weight="balanced")
+    with pytest.raises(ValueError, match="class_weight='balanced' is not supported"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(clf, "model_")
+
+
 @pytest.mark.parametrize("method", ["partial_fit", "warm_fit"])
 def test_class_weight_for_a_class_missing_from_the_batch_is_accepted(method):
     X, y = make_sequences(n_samples=20, n_classes=3)
