@@ -24,11 +24,15 @@ def _is_loss(loss, names, loss_class):
 
 
 def _is_binary_crossentropy(loss):
-    """Whether ``loss`` expects one sigmoid output."""
+    """Whether ``loss`` expects one sigmoid output (plain or focal)."""
     return _is_loss(
         loss,
         ("binary_crossentropy", "bce", "BinaryCrossentropy"),
         keras.losses.BinaryCrossentropy,
+    ) or _is_loss(
+        loss,
+        ("binary_focal_crossentropy", "BinaryFocalCrossentropy"),
+        keras.losses.BinaryFocalCrossentropy,
     )
 
 
@@ -79,9 +83,9 @@ class LSTMClassifier(ClassifierMixin, LSTMMixin, BaseWrapper):
         Training loss; ``None`` means ``"binary_crossentropy"`` (one sigmoid
         output) for two classes and ``"sparse_categorical_crossentropy"``
         (softmax over the classes) for more. Any loss other than binary
-        cross-entropy selects the softmax output; with
-        ``"categorical_crossentropy"`` the labels are one-hot encoded. Binary
-        cross-entropy with more than two classes raises ``ValueError``.
+        (or binary focal) cross-entropy selects the softmax output; with
+        ``"categorical_crossentropy"`` the labels are one-hot encoded. A
+        binary loss with more than two classes raises ``ValueError``.
     metrics : list of str or keras.metrics.Metric, default=None
         Extra Keras metrics recorded in ``history_`` each epoch.
     epochs : int, default=10

@@ -67,12 +67,22 @@ def test_categorical_crossentropy_one_hot_encodes_even_two_classes():
     assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-12)
 
 
-def test_binary_crossentropy_instance_keeps_the_sigmoid_output():
-    X, y = make_sequences(n_classes=2)
-    clf = LSTMClassifier(
-        units=3, epochs=1, loss=keras.losses.BinaryCrossentropy(), random_state=0
-    ).fit(X, y)
+BINARY_LOSSES = [
+    "binary_crossentropy",
+    keras.losses.BinaryCrossentropy(),
+    "binary_focal_crossentropy",
+    keras.losses.BinaryFocalCrossentropy(),
+    keras.losses.binary_focal_crossentropy,
+]
+BINARY_IDS = ["bce", "BinaryCrossentropy", "focal", "BinaryFocal", "focal-function"]
+
+
+@pytest.mark.parametrize("loss", BINARY_LOSSES[1:], ids=BINARY_IDS[1:])
+def test_binary_losses_keep_the_sigmoid_output(loss):
+    X, y = make_sequences(n_samples=20, n_classes=2)
+    clf = LSTMClassifier(units=2, epochs=1, loss=loss, random_state=0).fit(X, y)
     assert clf.model_.layers[-1].units == 1
+    assert clf.predict_proba(X).shape == (20, 2)
 
 
 @pytest.mark.parametrize(
@@ -205,10 +215,8 @@ def test_class_weight_for_a_class_missing_from_the_batch_is_accepted(method):
     assert_allclose(clf.predict_proba(X), plain.predict_proba(X), rtol=1e-5)
 
 
-@pytest.mark.parametrize(
-    "loss", ["binary_crossentropy", keras.losses.BinaryCrossentropy()]
-)
-def test_binary_crossentropy_with_three_classes_names_the_loss(loss):
+@pytest.mark.parametrize("loss", BINARY_LOSSES, ids=BINARY_IDS)
+def test_binary_loss_with_three_classes_names_the_loss(loss):
     X, y = make_sequences(n_samples=30, n_classes=3)
     clf = LSTMClassifier(units=2, epochs=1, loss=loss)
     with pytest.raises(ValueError, match="loss=.* is for two classes, but y has 3"):
