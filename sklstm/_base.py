@@ -515,7 +515,12 @@ class LSTMMixin:
     def _check_architecture(self, X):
         """Refuse a warm start that would need another network."""
         for name in self._architecture_params:
-            if not _same(getattr(self, name), self._network_params[name]):
+            new, built = getattr(self, name), self._network_params[name]
+            if name in ("units", "dense_units"):
+                # 2 and (2,) build the same layers.
+                new = _layer_sizes(name, new, allow_empty=True)
+                built = _layer_sizes(name, built, allow_empty=True)
+            if not _same(new, built):
                 raise ValueError(
                     f"{name}={getattr(self, name)!r} differs from the "
                     f"{name}={self._network_params[name]!r} of the fitted network: "

@@ -410,6 +410,17 @@ def test_warm_start_refuses_a_new_architecture(warm_regressor, name, value, meth
     assert_array_equal(reg.predict(X), before)
 
 
+def test_warm_start_takes_units_as_an_int_or_a_one_element_tuple(warm_regressor):
+    reg, X, y = warm_regressor
+    model = reg.model_
+    reg.set_params(units=(3,), dense_units=[])
+    try:
+        reg.fit(X, y)
+    finally:
+        reg.set_params(units=3, dense_units=())
+    assert reg.model_ is model
+
+
 @pytest.mark.parametrize(
     "X, y, match",
     [
