@@ -26,23 +26,15 @@ def _timings(node, key=""):
         yield from node if isinstance(node, list) else [node]
 
 
-@pytest.fixture(scope="module")
-def benchmark_run(tmp_path_factory):
-    """Run the whole suite once on the current backend; return JSON and table."""
-    path = tmp_path_factory.mktemp("benchmarks") / "report.json"
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+def _run_script(script, folder, *args):
+    """Run a benchmark script on the current backend; return its JSON and table."""
+    path = folder / "report.json"
     command = [
         sys.executable,
-        str(RUN),
+        str(script),
         "--backend",
-        backend,
-        "--scale",
-        "0.002",
-        "--threads",
-        "1",
-        "--no-warm-up",
-        "--workloads",
-        ",".join(WORKLOADS),
+        os.environ.get("KERAS_BACKEND", "tensorflow"),
+        *args,
         "--json",
         str(path),
     ]
@@ -51,6 +43,17 @@ def benchmark_run(tmp_path_factory):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(path.read_text()), result.stdout
+
+
+@pytest.fixture(scope="module")
+def benchmark_run(tmp_path_factory):
+    """Run the whole suite once on the current backend; return JSON and table."""
+    return _run_script(
+        RUN,
+        tmp_path_factory.mktemp("benchmarks"),
+        *("--scale", "0.002", "--threads", "1", "--no-warm-up"),
+        *("--workloads", ",".join(WORKLOADS)),
+    )
 
 
 def test_report_has_every_workload(benchmark_run):
@@ -107,20 +110,12 @@ SEARCH = RUN.with_name("search.py")
 @pytest.fixture(scope="module")
 def search_run(tmp_path_factory):
     """One tiny search per implementation; return JSON and table."""
-    path = tmp_path_factory.mktemp("search") / "report.json"
-    command = [
-        sys.executable,
-        str(SEARCH),
-        "--backend",
-        os.environ.get("KERAS_BACKEND", "tensorflow"),
+    return _run_script(
+        SEARCH,
+        tmp_path_factory.mktemp("search"),
         *("--scale", "0.05", "--windows", "2,3", "--units", "2"),
-        *("--searches", "1", "--threads", "1", "--json", str(path)),
-    ]
-    result = subprocess.run(
-        command, capture_output=True, text=True, timeout=600, check=False
+        *("--searches", "1", "--threads", "1"),
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(path.read_text()), result.stdout
 
 
 def test_search_benchmark_times_both_implementations(search_run):
