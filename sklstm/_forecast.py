@@ -1,6 +1,8 @@
 """Forecasting past the end of a series by feeding predictions back."""
 
-from numbers import Integral
+import math
+from functools import partial
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,16 @@ from sklstm._window import (
 
 
 def recursive_forecast(
-    estimator, series, n_steps, *, target=None, exog=None, window_size=None, ids=None
+    estimator,
+    series,
+    n_steps,
+    *,
+    target=None,
+    exog=None,
+    window_size=None,
+    ids=None,
+    coverage=None,
+    n_origins=200,
 ):
     """Forecast the `n_steps` time steps that follow the end of `series`.
 
@@ -87,6 +98,22 @@ def recursive_forecast(
     ids : list of series ids, default=None
         For a panel, the series to forecast; None means all of them.
 
+    coverage : float in (0, 1), default=None
+        Also return a prediction interval around the forecast meant to hold
+        the actual value at each step with this probability (0.9 for a 90%
+        interval), calibrated by backtesting on `series` (see Notes). None
+        returns the forecast alone.
+
+    n_origins : int, default=200
+        With `coverage`: the number of backtest origins, the last ones of
+        `series` (of each series of a panel), whose errors calibrate the
+        interval. Each origin forecasts `n_steps` steps from the
+        `window_size` rows before it, all within `series`, so at most
+        ``n_timesteps - window_size - n_steps + 1`` origins exist; a series
+        with fewer uses all it has. More origins estimate the quantiles
+        better, fewer follow recent errors more closely; the backtest costs
+        `n_steps` calls to ``predict`` on ``n_origins * window_size`` rows.
+
     Returns
     -------
     forecast : ndarray of shape (n_steps,) or (n_steps, n_targets)
@@ -94,6 +121,11 @@ def recursive_forecast(
         or DataFrame when `series` is a pandas object. For a panel, a Series
         or DataFrame of ``n_series * n_steps`` rows indexed by (series id,
         time), the series in the order of `ids` (or of their first rows).
+
+    lower, upper : same type and shape as `forecast`
+        Only with `coverage`: the bounds of the interval, with the index
+        and names of `forecast`. `forecast` is the one returned without
+        `coverage`.
 
     See Also
     --------
@@ -141,6 +173,38 @@ def recursive_forecast(
     one-hot encoded id), and keep that value over the forecast; any other
     raises ``ValueError``.
 
+    **Intervals** (`coverage`): calibrated per-step residuals, by split
+    conformal prediction. The same recursive forecast is run from each of
+    the last `n_origins` origins of `series` (in one batch per step, as a
+    panel is), with the actual values of the columns that are not forecast,
+    and the absolute error of each step ``h = 1 .. n_steps`` is recorded.
+    The half-width ``q_h`` of step ``h`` is the ``ceil((n + 1) * coverage)``
+    -th smallest of its ``n`` errors, and the interval is ``forecast ±
+    q_h``: it widens with the horizon as the errors compound. Nothing is
+    refitted and nothing is assumed of the estimator or of the noise, so
+    it serves any model that ``recursive_forecast`` takes; the interval is
+    symmetric, and its width depends on the step, not on the level of
+    the series. A multi-output target gets its own ``q_h`` per column; a
+    panel pools the errors of all its series, step by step (one global
+    model, and a short series alone holds too few origins), so its width
+    is that of a typical series: scale the series alike for it to fit
+    each.
+
+    Coverage is marginal: over many forecasts, the actual value falls
+    inside the interval at about the `coverage` rate, if the errors of the
+    forecast to come are like those of the backtest (exchangeable). It
+    says nothing of one forecast, and overlapping origins make the
+    guarantee approximate for a time series. Errors on data the model was
+    fitted on are in-sample and usually smaller than on new data, so an
+    interval calibrated on the training series can be optimistic: for
+    honest coverage, pass a `series` the model was not fitted on, such as
+    the training series followed by a calibration period, or that period
+    alone with `window_size` rows before it; the forecast continues its
+    end either way. With fewer than ``coverage / (1 - coverage)`` origins
+    (9 for 0.9, 19 for 0.95), the bound would be infinite:
+    ``ValueError`` says how many are missing rather than returning an
+    interval that says nothing.
+
     Examples
     --------
     >>> import numpy as np
@@ -164,11 +228,30 @@ def recursive_forecast(
     >>> direct = LSTMRegressor(units=4, epochs=2, random_state=0).fit(X, y)
     >>> recursive_forecast(direct, series, n_steps=3, window_size=8).shape
     (3,)
+
+    A 90% interval, calibrated on the last 50 origins of the series.
+
+    >>> forecast, lower, upper = recursive_forecast(
+    ...     pipe, series, n_steps=5, coverage=0.9, n_origins=50
+    ... )
+    >>> bool((lower <= forecast).all() and (forecast <= upper).all())
+    True
     """
     check_scalar(n_steps, "n_steps", Integral, min_val=1)
+    check_scalar(n_origins, "n_origins", Integral, min_val=1)
+    if coverage is not None:
+        check_scalar(
+            coverage,
+            "coverage",
+            Real,
+            min_val=0,
+            max_val=1,
+            include_boundaries="neither",
+        )
+    interval = None if coverage is None else (coverage, n_origins)
     if is_panel(series):
         return _panel_forecast(
-            estimator, series, n_steps, target, exog, window_size, ids
+            estimator, series, n_steps, target, exog, window_size, ids, interval
         )
     if ids is not None:
         raise ValueError(
@@ -204,13 +287,94 @@ def recursive_forecast(
     # The prediction kept is the last row's, whose window is exactly the
     # chunk: the rows before the chunk do not matter. A float index tells the
     # window step no time, so it does not look for them (nor warn of a gap).
-    positions = pd.Index(np.arange(size, dtype=np.float64))
     if window is None or named:
-        chunks = None if window is None else (lambda chunk: chunk.set_axis(positions))
+        chunks = None if window is None else _positions
     else:
         chunks = pd.DataFrame.to_numpy
     forecast = _feed_back(estimator, chunks, rows, size, n_steps, targets)[0]
-    return _as_input_type(forecast, series, targets)
+    every_row = [np.arange(n_timesteps)]
+    return _with_interval(
+        forecast,
+        lambda values: _as_input_type(values, series, targets),
+        interval,
+        partial(_backtest, estimator, chunks, table, every_row, size, n_steps, targets),
+    )
+
+
+def _with_interval(forecast, wrap, interval, backtest):
+    """``wrap(forecast)``; with an `interval`, also ``wrap`` of its bounds.
+
+    `interval` is None or ``(coverage, n_origins)``, and ``backtest(n_origins)``
+    returns the errors of the backtest and the number of origins available.
+    """
+    if interval is None:
+        return wrap(forecast)
+    coverage, n_origins = interval
+    margin = _margin(*backtest(n_origins), coverage, n_origins)
+    return wrap(forecast), wrap(forecast - margin), wrap(forecast + margin)
+
+
+def _positions(chunk: pd.DataFrame) -> pd.DataFrame:
+    """`chunk` indexed by float positions, which tell the window step no time."""
+    return chunk.set_axis(pd.Index(np.arange(len(chunk), dtype=np.float64)))
+
+
+def _backtest(estimator, chunks, table, series_rows, size, n_steps, targets, n_origins):
+    """Errors of the forecasts from the last `n_origins` origins of each series.
+
+    An origin is a row of a series with `size` rows before it and `n_steps`
+    rows from it on. Its block of ``size + n_steps`` rows is forecast as the
+    end of a series is, the columns that are not forecast keeping their
+    actual values; ``chunks`` makes a pipeline's input from blocks' rows,
+    indexed by their series id in a panel.
+
+    Returns
+    -------
+    errors : ndarray of shape (n_blocks, n_steps, n_targets)
+        Absolute errors, the origins of all series pooled.
+    n_available : int
+        Number of origins the series hold, used or not.
+    """
+    block = size + n_steps
+    counts = [max(len(rows) - block + 1, 0) for rows in series_rows]
+    blocks = [
+        rows[first : first + block]
+        for rows, count in zip(series_rows, counts, strict=True)
+        for first in range(count - min(count, n_origins), count)
+    ]
+    if not blocks:
+        return np.zeros((0, n_steps, len(targets))), 0
+    rows = table.iloc[np.concatenate(blocks)].copy()
+    rows.index = rows.index.get_level_values(0)  # a panel's series ids
+    future = np.arange(0, len(rows), block)[:, np.newaxis] + np.arange(size, block)
+    actual = rows.iloc[future.ravel(), targets].to_numpy(np.float64)
+    forecast = _feed_back(estimator, chunks, rows, size, n_steps, targets)
+    return np.abs(actual.reshape(forecast.shape) - forecast), sum(counts)
+
+
+def _margin(errors, n_available: int, coverage: float, n_origins: int):
+    """Split-conformal half-width of each step and target.
+
+    The ``ceil((n + 1) * coverage)``-th smallest of the ``n`` errors of a
+    step; its coverage holds over exchangeable errors (Vovk et al., 2005).
+
+    Returns
+    -------
+    margin : ndarray of shape (n_steps, n_targets)
+    """
+    n = len(errors)
+    # Rounding first keeps (n + 1) * coverage = 9.000000000000002 at rank 9.
+    rank = math.ceil(round((n + 1) * coverage, 9))
+    if rank > n:
+        needed = math.ceil(round(coverage / (1 - coverage), 9))
+        raise ValueError(
+            f"coverage={coverage} needs at least {needed} backtest origins, got "
+            f"{n}: series holds {n_available} (an origin has window_size rows "
+            f"before it and n_steps after it) and n_origins={n_origins} per "
+            "series; pass a longer series, a larger n_origins, fewer n_steps or "
+            "a lower coverage"
+        )
+    return np.partition(errors, rank - 1, axis=0)[rank - 1]
 
 
 def _feed_back(estimator, chunks, rows, size: int, n_steps: int, targets):
@@ -244,7 +408,9 @@ def _feed_back(estimator, chunks, rows, size: int, n_steps: int, targets):
     return forecast
 
 
-def _panel_forecast(estimator, panel, n_steps, target, exog, window_size, ids):
+def _panel_forecast(
+    estimator, panel, n_steps, target, exog, window_size, ids, interval
+):
     """recursive_forecast of the series of a panel, all in one batch per step."""
     table = panel.to_frame() if isinstance(panel, pd.Series) else panel
     table, targets, window, size = _prepare(
@@ -274,13 +440,10 @@ def _panel_forecast(estimator, panel, n_steps, target, exog, window_size, ids):
         pd.concat([table.iloc[r[-size:]], future], ignore_index=True)[table.columns]
         for r, future in zip(rows, futures, strict=True)
     ]
-    chunk_index = pd.MultiIndex.from_arrays(
-        [np.repeat(names, size), np.tile(np.arange(size, dtype=np.float64), len(rows))]
-    )
-    chunks = None if window is None else (lambda c: c.set_axis(chunk_index))
-    forecast = _feed_back(
-        estimator, chunks, pd.concat(blocks, ignore_index=True), size, n_steps, targets
-    )
+    chunks = None if window is None else _panel_chunks
+    blocks = pd.concat(blocks, ignore_index=True)
+    blocks.index = np.repeat(names, size + n_steps)
+    forecast = _feed_back(estimator, chunks, blocks, size, n_steps, targets)
     times = table.index.get_level_values(1)
     index = pd.MultiIndex.from_tuples(
         [
@@ -290,10 +453,31 @@ def _panel_forecast(estimator, panel, n_steps, target, exog, window_size, ids):
         ],
         names=table.index.names,
     )
-    values = forecast.reshape(-1, len(targets))
-    if len(targets) == 1:
-        return pd.Series(values[:, 0], index=index, name=forecast_columns[0])
-    return pd.DataFrame(values, index=index, columns=forecast_columns)
+    return _with_interval(
+        forecast,
+        lambda values: _panel_result(values, index, forecast_columns),
+        interval,
+        partial(_backtest, estimator, chunks, table, rows, size, n_steps, targets),
+    )
+
+
+def _panel_chunks(chunk: pd.DataFrame) -> pd.DataFrame:
+    """A panel pipeline's input from a chunk whose index holds series ids.
+
+    The rows are labelled by their series id and float positions, which tell
+    the window step no time: the last window of each block is the block,
+    whatever comes before it.
+    """
+    positions = np.arange(len(chunk), dtype=np.float64)
+    return chunk.set_axis(pd.MultiIndex.from_arrays([chunk.index, positions]))
+
+
+def _panel_result(forecast: np.ndarray, index: pd.MultiIndex, columns):
+    """`forecast` of shape (n_series, n_steps, n_targets) as panel pandas."""
+    values = forecast.reshape(-1, len(columns))
+    if len(columns) == 1:
+        return pd.Series(values[:, 0], index=index, name=columns[0])
+    return pd.DataFrame(values, index=index, columns=columns)
 
 
 def _chosen(all_ids: np.ndarray, ids) -> np.ndarray:
