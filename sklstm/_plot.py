@@ -4,10 +4,12 @@ matplotlib is an optional dependency (the ``plot`` extra), imported only when
 something is drawn.
 """
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_scalar
 
 from sklstm._unwrap import fitted_parts
 
@@ -193,8 +195,8 @@ class ForecastDisplay:
     """A forecast next to the actual series, after the history it continues.
 
     Create it with :meth:`from_predictions` (for example with the result of
-    :func:`~sklstm.recursive_forecast`) or :meth:`from_estimator` (one-step
-    predictions of a test set).
+    :func:`~sklstm.recursive_forecast`, and the bounds of its interval) or
+    :meth:`from_estimator` (one-step predictions of a test set).
 
     The time axis comes from the pandas indexes of the data. Without one, the
     history is at positions ``0, 1, ...`` and the forecast follows it.
@@ -219,6 +221,14 @@ class ForecastDisplay:
     estimator_name : str, default=None
         Label of the forecast line; None means ``"forecast"``.
 
+    y_lower, y_upper : ndarray of shape (n_steps,), default=None
+        The bounds of a prediction interval around the forecast, drawn as a
+        band; both or neither.
+
+    coverage : float in (0, 1), default=None
+        The coverage the interval was made for, named in its label
+        (``"90% interval"``); None labels it ``"interval"``.
+
     Attributes
     ----------
     ax_ : matplotlib Axes
@@ -230,6 +240,9 @@ class ForecastDisplay:
     lines_ : dict of str to matplotlib Line2D
         The plotted lines: ``"forecast"``, and ``"actual"`` and ``"history"``
         when those were given.
+
+    band_ : matplotlib PolyCollection or None
+        The interval's band, None without `y_lower` and `y_upper`.
 
     See Also
     --------
@@ -248,6 +261,15 @@ class ForecastDisplay:
     ... )
     >>> display.lines_["forecast"].get_xdata()[:3]
     array([50, 51, 52])
+
+    With the bounds of a 90% interval, drawn as a band:
+
+    >>> display = ForecastDisplay.from_predictions(
+    ...     series[50:], series[50:], y_lower=series[50:] - 0.2,
+    ...     y_upper=series[50:] + 0.2, coverage=0.9,
+    ... )
+    >>> display.band_.get_label()
+    '90% interval'
     """
 
     def __init__(
@@ -259,6 +281,9 @@ class ForecastDisplay:
         y_history=None,
         time_history=None,
         estimator_name=None,
+        y_lower=None,
+        y_upper=None,
+        coverage=None,
     ):
         self.y_pred = y_pred
         self.time = time
@@ -266,10 +291,22 @@ class ForecastDisplay:
         self.y_history = y_history
         self.time_history = time_history
         self.estimator_name = estimator_name
+        self.y_lower = y_lower
+        self.y_upper = y_upper
+        self.coverage = coverage
 
     @classmethod
     def from_predictions(
-        cls, y_true, y_pred, *, y_history=None, estimator_name=None, ax=None
+        cls,
+        y_true,
+        y_pred,
+        *,
+        y_history=None,
+        estimator_name=None,
+        y_lower=None,
+        y_upper=None,
+        coverage=None,
+        ax=None,
     ):
         """Plot a forecast against the actual values.
 
@@ -288,6 +325,14 @@ class ForecastDisplay:
 
         estimator_name : str, default=None
             Label of the forecast line.
+
+        y_lower, y_upper : array-like of shape (n_steps,), default=None
+            The bounds of a prediction interval around `y_pred`, such as
+            those of ``recursive_forecast(..., coverage=0.9)``, drawn as a
+            band; both or neither.
+
+        coverage : float in (0, 1), default=None
+            The coverage of the interval, named in its label.
 
         ax : matplotlib Axes, default=None
             Axes to draw on; None creates a figure.
@@ -315,6 +360,9 @@ class ForecastDisplay:
             y_history=history,
             time_history=None if history is None else _time(y_history, 0, n_history),
             estimator_name=estimator_name,
+            y_lower=None if y_lower is None else _one_series(y_lower, "y_lower"),
+            y_upper=None if y_upper is None else _one_series(y_upper, "y_upper"),
+            coverage=coverage,
         ).plot(ax=ax)
 
     @classmethod
@@ -372,10 +420,21 @@ class ForecastDisplay:
         Returns
         -------
         self : ForecastDisplay
-            The display, with `ax_`, `figure_` and `lines_` set.
+            The display, with `ax_`, `figure_`, `lines_` and `band_` set.
         """
+        bounds, label = self._bounds(), _interval_label(self.coverage)
         if ax is None:
             _, ax = _pyplot().subplots(figsize=(8, 3.5), layout="constrained")
+        self.band_ = None
+        if bounds is not None:
+            self.band_ = ax.fill_between(
+                self.time,
+                *bounds,
+                color="tab:orange",
+                alpha=0.25,
+                linewidth=0,
+                label=label,
+            )
         self.lines_ = {}
         if self.y_history is not None:
             (self.lines_["history"],) = ax.plot(
@@ -398,6 +457,45 @@ class ForecastDisplay:
         ax.legend()
         self.ax_, self.figure_ = ax, ax.figure
         return self
+
+    def _bounds(self):
+        """`y_lower` and `y_upper` as arrays of the forecast's shape, or None."""
+        if (self.y_lower is None) != (self.y_upper is None):
+            given, missing = (
+                ("y_lower", "y_upper")
+                if self.y_upper is None
+                else ("y_upper", "y_lower")
+            )
+            raise ValueError(
+                f"an interval needs both bounds: {given} is given but {missing} "
+                "is None; pass both or neither"
+            )
+        if self.y_lower is None:
+            return None
+        shape = np.shape(self.y_pred)
+        bounds = [np.asarray(self.y_lower), np.asarray(self.y_upper)]
+        for name, bound in zip(("y_lower", "y_upper"), bounds, strict=True):
+            if bound.shape != shape:
+                raise ValueError(
+                    f"{name} must have the shape of y_pred, {shape}, got {bound.shape}"
+                )
+        if (bounds[0] > bounds[1]).any():
+            step = int(np.argmax(bounds[0] > bounds[1]))
+            raise ValueError(
+                f"y_lower must not exceed y_upper, but does at step {step} "
+                f"({bounds[0][step]} > {bounds[1][step]}): are they swapped?"
+            )
+        return bounds
+
+
+def _interval_label(coverage) -> str:
+    """The legend label of an interval, naming its coverage if known."""
+    if coverage is None:
+        return "interval"
+    check_scalar(
+        coverage, "coverage", Real, min_val=0, max_val=1, include_boundaries="neither"
+    )
+    return f"{100 * coverage:g}% interval"
 
 
 def _concise_dates(ax) -> None:

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import PolyCollection
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import NotFittedError
@@ -171,6 +172,81 @@ def test_forecast_from_estimator_plots_its_predictions(search):
 def test_forecast_bad_data_raises(y_true, y_pred, match):
     with pytest.raises(ValueError, match=match):
         ForecastDisplay.from_predictions(y_true, y_pred)
+
+
+def band_edges(band, x):
+    """The lowest and highest y of the band's outline at each of `x`."""
+    vertices = band.get_paths()[0].vertices
+    ys = [vertices[np.isclose(vertices[:, 0], value), 1] for value in x]
+    return np.array([y.min() for y in ys]), np.array([y.max() for y in ys])
+
+
+def test_interval_is_drawn_as_a_band_between_its_bounds():
+    forecast = SERIES[50:] + 0.1
+    lower, upper = forecast - np.linspace(0.1, 0.5, 10), forecast + 0.3
+    display = ForecastDisplay.from_predictions(
+        SERIES[50:],
+        forecast,
+        y_history=SERIES[:50],
+        y_lower=lower,
+        y_upper=upper,
+        coverage=0.9,
+    )
+    assert isinstance(display.band_, PolyCollection)
+    assert display.band_ in display.ax_.collections
+    low, high = band_edges(display.band_, np.arange(50, 60))
+    assert_allclose(low, lower)
+    assert_allclose(high, upper)
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert "90% interval" in legend
+    plain = ForecastDisplay.from_predictions(SERIES[50:], forecast)
+    assert plain.band_ is None
+    assert not plain.ax_.collections
+
+
+def test_interval_of_a_pandas_forecast_follows_its_dates():
+    dates = pd.date_range("2024-03-01", periods=10, freq="D")
+    forecast = pd.Series(SERIES[50:], index=dates)
+    display = ForecastDisplay(
+        y_pred=forecast.to_numpy(),
+        time=dates.to_numpy(),
+        y_lower=(forecast - 0.2).to_numpy(),
+        y_upper=(forecast + 0.2).to_numpy(),
+    ).plot()
+    low, high = band_edges(display.band_, mdates.date2num(dates))
+    assert_allclose(high - low, 0.4)
+    assert display.band_.get_label() == "interval"
+
+
+@pytest.mark.parametrize(
+    ("bounds", "match"),
+    [
+        ({"y_lower": SERIES[:5]}, "y_lower is given but y_upper is None"),
+        ({"y_upper": SERIES[:5]}, "y_upper is given but y_lower is None"),
+        (
+            {"y_lower": SERIES[:4], "y_upper": SERIES[:5]},
+            r"y_lower must have the shape of y_pred, \(5,\), got \(4,\)",
+        ),
+        (
+            {"y_lower": SERIES[:5], "y_upper": SERIES[:6]},
+            r"y_upper must have the shape of y_pred, \(5,\), got \(6,\)",
+        ),
+        (
+            {"y_lower": SERIES[:5] + 1, "y_upper": SERIES[:5]},
+            "y_lower must not exceed y_upper, but does at step 0",
+        ),
+        (
+            {"y_lower": SERIES[:5], "y_upper": SERIES[:5] + 1, "coverage": 90},
+            "coverage == 90, must be < 1",
+        ),
+    ],
+)
+def test_bad_interval_raises_naming_it(bounds, match):
+    with pytest.raises(ValueError, match=match):
+        ForecastDisplay.from_predictions(SERIES[:5], SERIES[:5], **bounds)
+    with pytest.raises(ValueError, match=match):
+        ForecastDisplay(y_pred=SERIES[:5], time=np.arange(5), **bounds).plot()
+    assert not plt.get_fignums()  # refused before a figure is made
 
 
 def test_plotting_without_matplotlib_names_the_extra(monkeypatch):
