@@ -9,6 +9,7 @@ exit status 2, as argument errors do.
 """
 
 import argparse
+import importlib
 import sys
 import warnings
 
@@ -80,14 +81,14 @@ def _run_demo(args):
 def _add_forecast_parser(subparsers):
     forecast = subparsers.add_parser(
         "forecast",
-        help="forecast a column of a CSV time series with an LSTM",
+        help="forecast a column of one or many CSV time series with an LSTM",
         description="Read a time series from a CSV file (one row per time "
-        "step), fit the scaled window pipeline (MinMaxScaler, "
-        "SlidingWindowTransformer, LSTMRegressor, scaled target) on the first "
-        "rows and forecast the target on the last ones. Prints the test RMSE "
-        "and MAE next to a naive last-value forecast, and writes "
-        "predictions.csv, the model (model.sklstm, model.json), forecast.png "
-        "and history.png to --out.",
+        "step), or many series in long format (--id), fit the scaled window "
+        "pipeline (MinMaxScaler, SlidingWindowTransformer, LSTMRegressor, "
+        "scaled target) on the first times and forecast the target on the "
+        "last ones. Prints the test RMSE and MAE next to a naive last-value "
+        "forecast, and writes predictions.csv, the model (model.sklstm, "
+        "model.json), forecast.png and history.png to --out.",
     )
     forecast.add_argument("data", help="CSV file with a header row")
     forecast.add_argument("--target", required=True, help="column to forecast")
@@ -103,6 +104,17 @@ def _add_forecast_parser(subparsers):
         help="column of times (numbers or dates), each time once: sorts the "
         "rows, labels the output and places the rows of 'sklstm predict' in "
         "time (default: row order)",
+    )
+    forecast.add_argument(
+        "--id",
+        metavar="COL",
+        help="column naming the series of each row, for many series in one "
+        "long-format file (needs --time-col; each series holds a time once): "
+        "one network learns from all of them, its windows cut per series and "
+        "never across; the test set is the last times of every series, "
+        "--search splits folds by time across series (PanelTimeSeriesSplit), "
+        "and the output files have the id and time columns (default: one "
+        "series)",
     )
     window = forecast.add_mutually_exclusive_group()
     window.add_argument(
@@ -145,10 +157,11 @@ def _add_forecast_parser(subparsers):
         "(and --time-col) for the steps after the data, one row a step; "
         "writes future.csv, the target forecast for those steps, each fed "
         "back as the next input (the features of a row help forecast the "
-        "step after it)",
+        "step after it); with --id, the rows of every series, each "
+        "continuing its own end by the same number of steps",
     )
     _add_training_arguments(forecast, out="sklstm-forecast")
-    forecast.set_defaults(handler=_command("run_forecast"))
+    forecast.set_defaults(handler=_command("_cli_forecast", "run_forecast"))
 
 
 def _add_classify_parser(subparsers):
@@ -172,7 +185,7 @@ def _add_classify_parser(subparsers):
         help="column to order each sequence's rows by (default: file order)",
     )
     _add_training_arguments(classify, out="sklstm-classify")
-    classify.set_defaults(handler=_command("run_classify"))
+    classify.set_defaults(handler=_command("_commands", "run_classify"))
 
 
 def _add_predict_parser(subparsers):
@@ -194,7 +207,7 @@ def _add_predict_parser(subparsers):
     predict.add_argument("model", help="output folder or model.sklstm file")
     predict.add_argument("data", help="CSV file with the columns the model reads")
     predict.add_argument("--out", help="CSV file to write (default: standard output)")
-    predict.set_defaults(handler=_command("run_predict"))
+    predict.set_defaults(handler=_command("_commands", "run_predict"))
 
 
 def _add_training_arguments(parser, out):
@@ -219,13 +232,11 @@ def _add_training_arguments(parser, out):
     )
 
 
-def _command(name):
-    """The handler that runs ``sklstm._commands.<name>``, importing it late."""
+def _command(module, name):
+    """The handler that runs ``sklstm.<module>.<name>``, importing it late."""
 
     def run(args):
-        from sklstm import _commands
-
-        return getattr(_commands, name)(args)
+        return getattr(importlib.import_module(f"sklstm.{module}"), name)(args)
 
     return run
 
@@ -274,7 +285,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["demo"])
-    from sklstm._commands import CommandError
+    from sklstm._cli_input import CommandError
 
     with warnings.catch_warnings():
         warnings.showwarning = _warning_printer(args.command)

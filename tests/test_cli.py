@@ -12,10 +12,15 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.testing import assert_allclose
 
-from sklstm import _commands, load, recursive_forecast
+from sklstm import _cli_forecast, _commands, load, recursive_forecast
 from sklstm.__main__ import main
+from sklstm._panel import PanelTimeSeriesSplit
 
 N_ROWS = 80
+STORES = ["north", "south", "east"]
+N_AHEAD = 3
+FORECAST_PANEL = ["forecast", "panel.csv", "--target", "sales", "--features",
+                  "promo", "--id", "store", "--time-col", "day"]  # fmt: skip
 
 
 def run(*args, cwd):
@@ -55,6 +60,26 @@ def folder(tmp_path_factory):
                      "level": slope * step + rng.normal(0, 0.1)}
                 )  # fmt: skip
         pd.DataFrame(rows)[::-1].to_csv(folder / f"{name}.csv", index=False)
+    # Many series in long format: stores of their own levels and spans.
+    stores, future = [], []
+    for k, store in enumerate(STORES):
+        days = pd.date_range("2025-01-01", periods=30 + 3 * k) + pd.Timedelta(days=k)
+        t = np.arange(len(days))
+        stores.append(
+            pd.DataFrame(
+                {"store": store, "day": days, "promo": (t % 5 == 0) * 1.0,
+                 "sales": 10 * (k + 1) + np.sin(t / 3) + rng.normal(0, 0.1, len(t))}
+            )
+        )  # fmt: skip
+        ahead = pd.date_range(days[-1], periods=N_AHEAD + 1)[1:]
+        future.append(
+            pd.DataFrame({"store": store, "day": ahead, "promo": [0.0, 1.0, 0.0]})
+        )
+    panel = pd.concat(stores).sample(frac=1, random_state=0)
+    panel.to_csv(folder / "panel.csv", index=False, date_format="%Y-%m-%d")
+    pd.concat(future)[::-1].to_csv(
+        folder / "panel_future.csv", index=False, date_format="%Y-%m-%d"
+    )
     return folder
 
 
@@ -221,11 +246,19 @@ FRAMEWORKS = ("keras", "tensorflow", "jax", "torch")
         ),
         (["predict", "broken_json", "sales.csv"], "model.json is malformed"),
         (["predict", "bad_json", "sales.csv"], "cannot read bad_json/model.json"),
+        (
+            ["forecast", "repeat_store_day.csv", "--target", "sales", "--id",
+             "store", "--time-col", "day"],
+            "series north of repeat_store_day.csv repeats the time 2025-01-02",
+        ),
     ],
     ids=["missing-file", "repeated-times", "one-class", "unwritable-out",
-         "malformed-model-json", "damaged-model-json"],
+         "malformed-model-json", "damaged-model-json", "panel-repeated-times"],
 )  # fmt: skip
 def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
+    panel = pd.read_csv(folder / "panel.csv")
+    twice = panel[(panel["store"] == "north") & (panel["day"] == "2025-01-02")]
+    pd.concat([panel, twice]).to_csv(folder / "repeat_store_day.csv", index=False)
     repeat = pd.read_csv(folder / "sales.csv").sort_values("date")
     repeat.iloc[2, 0] = repeat.iloc[1, 0]
     repeat.to_csv(folder / "repeat.csv", index=False)
@@ -358,6 +391,72 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
             f"--horizon {N_ROWS} needs more than {N_ROWS} rows; sales.csv has "
             f"{N_ROWS} rows",
         ),
+        (
+            ["forecast", "panel.csv", "--target", "sales", "--id", "shop",
+             "--time-col", "day"],
+            "panel.csv has no column 'shop'",
+        ),
+        (
+            ["forecast", "panel.csv", "--target", "sales", "--id", "store"],
+            "--id store needs --time-col",
+        ),
+        (
+            ["forecast", "panel.csv", "--target", "sales", "--id", "day",
+             "--time-col", "day"],
+            "--id and --time-col both name the column 'day'",
+        ),
+        (
+            ["forecast", "panel.csv", "--target", "sales", "--id", "sales",
+             "--time-col", "day"],
+            "--id and --target both name the column 'sales'",
+        ),
+        (
+            ["forecast", "tiny_store.csv", "--target", "sales", "--id", "store",
+             "--time-col", "day", "--window", "4"],
+            "series 'tiny' of tiny_store.csv has 3 rows, too few for a window of "
+            "4 and a horizon of 1: each series needs 5 rows, and 1 of the 4 "
+            "series have fewer",
+        ),
+        (
+            ["forecast", "no_store.csv", "--target", "sales", "--id", "store",
+             "--time-col", "day"],
+            "column 'store' of no_store.csv has missing ids",
+        ),
+        (
+            ["forecast", "panel.csv", "--target", "sales", "--id", "store",
+             "--time-col", "day", "--test-size", "0.5", "--window", "20"],
+            "--window 20 needs more than 20 training times; panel.csv has 37 "
+            "times, 19 for training",
+        ),
+        (
+            [*FORECAST_PANEL, "--future", "future_without_south.csv"],
+            "future_without_south.csv has no rows of series 'south' (1 series "
+            "missing): give the steps after the end of every series",
+        ),
+        (
+            [*FORECAST_PANEL, "--future", "future_skips_a_day.csv"],
+            "future_skips_a_day.csv lacks series 'east' at 2025-02-09 00:00:00: "
+            "give each series the 3 steps after its own end",
+        ),
+        (
+            [*FORECAST_PANEL, "--future", "future_with_west.csv"],
+            "future_with_west.csv holds series 'west', which panel.csv does not",
+        ),
+        (
+            ["forecast", "floats.csv", "--target", "sales", "--features", "promo",
+             "--id", "store", "--time-col", "day", "--future",
+             "floats_future.csv"],
+            "floats_future.csv has series 'east' at 37.5, not one of the 3 steps "
+            "after its last time in floats.csv, 37.5",
+        ),
+        (
+            [*FORECAST_PANEL, "--future", "dates_only.csv"],
+            "dates_only.csv has no column 'store'",
+        ),
+        (
+            ["predict", "untimed_panel_model", "panel.csv"],
+            "is malformed: the 'id' of many series needs a 'time_col'",
+        ),
     ],
     ids=[
         "unknown-column",
@@ -384,6 +483,19 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         "future-times-of-another-kind",
         "no-time-column-in-model-json",
         "horizon-longer-than-the-series",
+        "unknown-id-column",
+        "id-without-time-column",
+        "id-is-time-column",
+        "id-is-target",
+        "series-shorter-than-a-window",
+        "missing-ids",
+        "window-longer-than-the-training-times",
+        "future-without-a-series",
+        "future-skips-a-step",
+        "future-of-an-unknown-series",
+        "future-not-after-a-series-end-without-a-time-step",
+        "future-without-id-column",
+        "id-without-time-column-in-model-json",
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_with_a_message(
@@ -395,7 +507,8 @@ def test_bad_input_exits_2_with_a_message(
         raise AssertionError("Keras started before the input was checked")
 
     monkeypatch.chdir(bad_inputs)
-    monkeypatch.setattr(_commands, "start_framework", start_framework)
+    for module in (_commands, _cli_forecast):
+        monkeypatch.setattr(module, "start_framework", start_framework)
     assert main(args) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1, error
@@ -418,6 +531,25 @@ def bad_inputs(folder):
     )
     sales.assign(date=range(len(sales))).to_csv(folder / "numbered.csv", index=False)
     sales[["date"]].to_csv(folder / "dates_only.csv", index=False)
+    panel = pd.read_csv(folder / "panel.csv")
+    panel.loc[panel["store"] == "north"].iloc[:3].assign(store="tiny").pipe(
+        lambda tiny: pd.concat([panel, tiny])
+    ).to_csv(folder / "tiny_store.csv", index=False)
+    panel.assign(store=panel["store"].where(panel.index != 5)).to_csv(
+        folder / "no_store.csv", index=False
+    )
+    future = pd.read_csv(folder / "panel_future.csv")
+    for name, rows in {
+        "future_without_south": future[future["store"] != "south"],
+        "future_skips_a_day": future.drop(index=future.index[1]),
+        "future_with_west": pd.concat([future, future.iloc[[0]].assign(store="west")]),
+    }.items():
+        rows.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
+    # Float times tell no time step: a series' steps need only follow its end.
+    for name, rows, shift in (("floats", panel, 0), ("floats_future", future, -1)):
+        days = (pd.to_datetime(rows["day"]) - pd.Timestamp("2025-01-01")).dt.days
+        late = (rows["store"] == "east") * shift
+        rows.assign(day=days + late + 0.5).to_csv(folder / f"{name}.csv", index=False)
     dated = {"command": "forecast", "features": ["sales"], "time_col": "date"}
     models = {
         "sequence_model": {
@@ -438,6 +570,10 @@ def bad_inputs(folder):
             "command": "classify", "features": ["level"], "id": "run",
             "label": "label",
         },
+        "untimed_panel_model": {
+            "command": "forecast", "features": ["sales"], "id": "store",
+            "time_col": None, "time_kind": None,
+        },
     }  # fmt: skip
     for name, description in models.items():
         (folder / name).mkdir()
@@ -450,8 +586,8 @@ def bad_inputs(folder):
     "command, options",
     [
         ("forecast", ["--target", "--features", "--time-col", "--window", "--search",
-                      "--horizon", "--test-size", "--normalize", "--future",
-                      "--epochs", "--units", "--out"]),
+                      "--id", "--horizon", "--test-size", "--normalize",
+                      "--future", "--epochs", "--units", "--out"]),
         ("classify", ["--id", "--label", "--time-col", "--epochs", "--out"]),
         ("predict", ["model", "data", "--out"]),
     ],
@@ -620,3 +756,108 @@ def test_forecast_rejects_an_unknown_normalize(capsys):
         main(["forecast", "sales.csv", "--target", "sales", "--normalize", "diff"])
     assert exit_.value.code == 2
     assert "--normalize: invalid choice: 'diff'" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def panel_forecast(folder):
+    """Many series through the console script, with their known future promos."""
+    result = run(
+        "forecast", "panel.csv", "--target", "sales", "--features", "promo",
+        "--id", "store", "--time-col", "day", "--window", "3", "--epochs", "1",
+        "--units", "2", "--future", "panel_future.csv", "--out", "out_p",
+        cwd=folder,
+    )  # fmt: skip
+    return result, folder / "out_p"
+
+
+def read_panel(path, **kwargs):
+    """A CSV file of many series, indexed by (store, day)."""
+    frame = pd.read_csv(path, parse_dates=["day"], **kwargs)
+    return frame.set_index(["store", "day"]).sort_index()
+
+
+def test_forecast_of_many_series_tests_the_last_times_of_all(panel_forecast, folder):
+    result, out = panel_forecast
+    assert result.returncode == 0, result.stderr
+    assert "3 series, 99 rows" in result.stderr
+    panel = read_panel(folder / "panel.csv")
+    panel["next"] = panel.groupby(level="store")["sales"].shift(-1)
+    rows = panel.dropna(subset="next")
+    written = pd.read_csv(out / "predictions.csv", parse_dates=["day"])
+    assert list(written.columns) == ["store", "day", "actual", "forecast", "naive"]
+    written = written.set_index(["store", "day"])
+    # One cut for all series, at the last 20 % of the 37 times with a next
+    # value: "north", which ends before it, has no test rows.
+    days = rows.index.get_level_values("day")
+    tested = rows[days >= np.sort(days.unique())[-7]]
+    assert set(written.index) == set(tested.index)
+    assert set(tested.index.get_level_values("store")) == {"south", "east"}
+    # Each target is the next value of its own series, never of another.
+    assert_allclose(written["actual"], tested.loc[written.index, "next"])
+    assert_allclose(written["naive"], tested.loc[written.index, "sales"])
+    assert np.isfinite(written["forecast"]).all()
+    assert json.loads((out / "model.json").read_text())["id"] == "store"
+    for name in ("forecast.png", "history.png"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_forecast_of_many_series_continues_each_over_its_known_future(
+    panel_forecast, folder
+):
+    _, out = panel_forecast
+    written = read_panel(out / "future.csv")
+    future = read_panel(folder / "panel_future.csv")
+    assert written.index.equals(future.index)
+    panel = read_panel(folder / "panel.csv")[["sales", "promo"]]
+    model = load(out / "model.sklstm")
+    expected = recursive_forecast(model, panel, N_AHEAD, target="sales", exog=future)
+    assert_allclose(written["forecast"], expected[written.index], rtol=1e-5)
+
+
+def test_predict_places_the_rows_of_each_series_after_its_own(
+    panel_forecast, folder, monkeypatch
+):
+    """A file of one series' test rows is windowed on that series' history."""
+    _, out = panel_forecast
+    monkeypatch.chdir(folder)
+    written = read_panel(out / "predictions.csv")
+    assert main(["predict", str(out), "panel.csv", "--out", "panel_pred.csv"]) == 0
+    applied = read_panel("panel_pred.csv")
+    assert len(applied) == len(read_panel("panel.csv"))
+    assert_allclose(applied.loc[written.index, "forecast"], written["forecast"])
+    east = read_panel("panel.csv").loc[["east"]].loc[written.loc[["east"]].index]
+    east.reset_index().to_csv("east.csv", index=False)
+    assert main(["predict", str(out), "east.csv", "--out", "east_pred.csv"]) == 0
+    applied = read_panel("east_pred.csv")["forecast"]
+    assert_allclose(applied, written.loc[["east"], "forecast"], rtol=1e-5)
+
+
+def test_forecast_search_of_many_series_folds_by_time_across_series(
+    folder, monkeypatch, capsys
+):
+    monkeypatch.chdir(folder)
+    # One small candidate, and one window too long for the folds.
+    monkeypatch.setattr(_cli_forecast, "SEARCH_WINDOWS", (3, 40))
+    monkeypatch.setattr(_cli_forecast, "SEARCH_UNITS", (2,))
+    folds = []
+    split = PanelTimeSeriesSplit.split
+
+    def recording_split(self, X, y=None, groups=None):
+        for train, test in split(self, X, y, groups):
+            folds.append((X.index[train], X.index[test]))
+            yield train, test
+
+    monkeypatch.setattr(PanelTimeSeriesSplit, "split", recording_split)
+    status = main(
+        ["forecast", "panel.csv", "--target", "sales", "--id", "store",
+         "--time-col", "day", "--search", "--epochs", "1", "--out", "out_ps"]
+    )  # fmt: skip
+    assert status == 0
+    assert "cross-validation RMSE" in capsys.readouterr().out
+    assert len(folds) == _cli_forecast.N_SPLITS
+    for train, test in folds:
+        # Every series of a fold trains before any series is tested.
+        assert train.get_level_values("day").max() < test.get_level_values("day").min()
+        assert test.get_level_values("store").nunique() == len(STORES)
+    model = load(folder / "out_ps" / "model.sklstm")
+    assert model.regressor_["window"].window_size == 3
