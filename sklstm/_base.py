@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
 
 from sklstm._device import prepare_process, warn_if_not_fused
 from sklstm._forward import predict_outputs
+from sklstm._pool import forget, lease, network_for, release
 from sklstm._sequences import (
     PaddingMask,
     has_padding_mask,
@@ -294,6 +295,7 @@ class LSTMMixin:
         self._validate_params()
         first_pass = not (hasattr(self, "model_") and (incremental or self.warm_start))
         before = FittedState(self, warm=not first_pass)
+        previous = getattr(self, "model_", None)
         try:
             if y is None:
                 raise ValueError(
@@ -311,8 +313,7 @@ class LSTMMixin:
                 self._seed = int(
                     check_random_state(self.random_state).randint(_MAX_SEED)
                 )
-                self.model_ = self._keras_build_fn(X)
-                self._compile(self.model_, self._make_optimizer(), self.get_params())
+                self.model_ = network_for(self, self._keras_build_fn(X))
                 self._init_network(X, y_encoded)
                 self.history_ = {}
             else:
@@ -325,8 +326,12 @@ class LSTMMixin:
             arrays = (X, y_encoded, sample_weight)
             train(self, arrays, validation, epochs=1 if incremental else self.epochs)
         except BaseException:
+            if first_pass and getattr(self, "model_", None) is not previous:
+                release(self.model_)
             before.restore(self)
             raise
+        if first_pass:
+            lease(self, self.model_)
         return self
 
     # -- data ----------------------------------------------------------------
@@ -504,6 +509,7 @@ class LSTMMixin:
         """Compile ``model`` with ``optimizer``, loss and metrics from ``params``."""
         metrics = params["metrics"]
         metrics = [metrics] if isinstance(metrics, str) else metrics or ()
+        forget(model)
         model.compile(
             optimizer=optimizer,
             # Losses hold no state, and a copy can lose settings: Keras's

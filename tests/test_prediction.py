@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sklstm import LSTMClassifier, LSTMRegressor, _device, _forward
+from sklstm import LSTMClassifier, LSTMRegressor, _device, _forward, _pool
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +48,18 @@ def test_compiled_backends_pad_batches_to_a_power_of_two():
         assert padded[4] == 8
 
 
-def test_compiled_pass_does_not_keep_the_network_alive():
+def test_networks_beyond_the_pool_are_freed(monkeypatch):
+    # Neither the compiled pass nor the pool of networks reused across fits
+    # keeps more than MAX_FREE discarded networks alive.
+    monkeypatch.setattr(_pool, "MAX_FREE", 0)
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(8, 4, 1)), rng.normal(size=8)
     reg = LSTMRegressor(units=2, epochs=1, random_state=0).fit(X, y)
     reg.predict(X)
     network = weakref.ref(reg.model_)
     del reg
+    gc.collect()
+    LSTMRegressor(units=3, epochs=1, random_state=0).fit(X, y)
     gc.collect()
     assert network() is None
 
