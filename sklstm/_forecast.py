@@ -197,10 +197,11 @@ def recursive_forecast(
     guarantee approximate for a time series. Errors on data the model was
     fitted on are in-sample and usually smaller than on new data, so an
     interval calibrated on the training series can be optimistic: for
-    honest coverage, pass a `series` the model was not fitted on, such as
-    the training series followed by a calibration period, or that period
-    alone with `window_size` rows before it; the forecast continues its
-    end either way. With fewer than ``coverage / (1 - coverage)`` origins
+    honest coverage, pass a `series` whose last origins the model was not
+    fitted on: a calibration period after the training period, with the
+    `window_size` rows before it (or the training series followed by at
+    least ``n_origins + n_steps - 1`` new steps); the forecast continues
+    its end either way. With fewer than ``coverage / (1 - coverage)`` origins
     (9 for 0.9, 19 for 0.95), the bound would be infinite:
     ``ValueError`` says how many are missing rather than returning an
     interval that says nothing.
