@@ -21,6 +21,8 @@ _MODULES = {
     "SlidingWindowTransformer": "sklstm._window",
     "load": "sklstm._saving",
     "make_windows": "sklstm._window",
+    "predict_interval": "sklstm._intervals",
+    "predict_quantiles": "sklstm._intervals",
     "recursive_forecast": "sklstm._forecast",
     "save": "sklstm._saving",
     "sequences_from_frame": "sklstm._sequences",

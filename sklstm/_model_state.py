@@ -13,6 +13,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator
 
+from sklstm._quantiles import NonCrossingQuantiles
 from sklstm._timeline import index_kind
 
 
@@ -128,6 +129,38 @@ def _is_network(value, estimator):
     )
 
 
+def _is_levels(value, regressor):
+    # The levels of the network's quantile head, and one output per level and
+    # target (one per target without a head), which predictions reshape by.
+    network = regressor.model_
+    heads = [
+        layer.quantiles
+        for layer in network.layers
+        if isinstance(layer, NonCrossingQuantiles)
+    ]
+    if heads != ([] if value is None else [value]):
+        return False
+    n_levels = 1 if value is None else len(value)
+    return network.outputs[0].shape[-1] == regressor.n_outputs_ * n_levels
+
+
+def _is_calibration_quantiles(value, regressor):
+    levels = regressor.quantiles_
+    if value is None or levels is None:
+        return value is None
+    shape = (regressor.n_outputs_, len(levels))
+    return _array(value, np.float64, 3) and len(value) > 0 and value.shape[1:] == shape
+
+
+def _is_calibration_targets(value, regressor):
+    quantiles = regressor.calibration_quantiles_
+    if quantiles is None:
+        return value is None
+    return _array(value, np.float64, 2, len(quantiles)) and (
+        value.shape[1] == regressor.n_outputs_
+    )
+
+
 _INPUT = {
     "n_features_in_": ("a positive int", lambda v, e: _integer(v)),
     "feature_names_in_": ("n_features_in_ strings", _is_feature_names),
@@ -200,6 +233,21 @@ _STATE = {
         "_y_ndim": (
             "1 (then n_outputs_ is 1) or 2",
             lambda v, e: _integer(v, 1, 2) and (v == 2 or e.n_outputs_ == 1),
+        ),
+        "quantiles_": (
+            "None, or the levels of model_'s quantile head, with one output "
+            "per level and target",
+            _is_levels,
+        ),
+        "calibration_quantiles_": (
+            "None, or a float64 array of shape (n_calibration, n_outputs_, "
+            "len(quantiles_))",
+            _is_calibration_quantiles,
+        ),
+        "calibration_targets_": (
+            "None with calibration_quantiles_, else a float64 array of shape "
+            "(len(calibration_quantiles_), n_outputs_)",
+            _is_calibration_targets,
         ),
     },
     "LSTMClassifier": {

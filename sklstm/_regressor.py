@@ -1,15 +1,40 @@
-"""LSTMRegressor: an LSTM network with a linear output layer."""
+"""LSTMRegressor: an LSTM network with a linear or a quantile output layer."""
+
+import math
+from numbers import Real
 
 import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import RegressorMixin
-from sklearn.utils import RegressorTags
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_array
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import RegressorTags, _safe_indexing
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _num_samples,
+    check_array,
+    check_consistent_length,
+)
 
-from sklstm._base import LSTMMixin
+from sklstm._base import LSTMMixin, _check_array_like
+from sklstm._quantiles import (
+    MEDIAN,
+    NonCrossingQuantiles,
+    PinballLoss,
+    check_coverage,
+    check_quantiles,
+    conformalized_interval,
+    interval_from_quantiles,
+    interval_levels,
+    min_calibration_size,
+)
+from sklstm._training import FittedState
 from sklstm._trend import add_reference_skip, fit_skip, gate_outputs, normalize_inputs
+
+
+def _has_quantiles(estimator):
+    return estimator.quantiles is not None
 
 
 class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
@@ -21,7 +46,8 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     the next value(s) of a series from windows of its past, inside a
     :class:`~sklearn.pipeline.Pipeline` with
     :class:`~sklstm.SlidingWindowTransformer` or on windows from
-    :func:`~sklstm.make_windows`.
+    :func:`~sklstm.make_windows`. With ``quantiles``, it learns quantiles of
+    the targets and predicts calibrated intervals.
 
     Parameters
     ----------
@@ -48,7 +74,8 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     learning_rate : float, default=0.001
         Learning rate of an optimizer given by name or class.
     loss : str, keras.losses.Loss or callable, default=None
-        Training loss; ``None`` means ``"mse"``.
+        Training loss; ``None`` means ``"mse"``, or the pinball loss with
+        ``quantiles`` (which then refuses any other loss).
     metrics : list of str or keras.metrics.Metric, default=None
         Extra Keras metrics recorded in ``history_`` each epoch.
     epochs : int, default=10
@@ -79,8 +106,8 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         state (moments, step count) unless ``optimizer`` changed. A changed
         parameter of the network itself (``units``, ``bidirectional``,
         ``dropout``, ``recurrent_dropout``, ``activation``,
-        ``recurrent_activation``, ``dense_units``, ``normalize``) raises
-        ``ValueError``.
+        ``recurrent_activation``, ``dense_units``, ``normalize``,
+        ``quantiles``) raises ``ValueError``.
     normalize : {"last", "mean"} or None, default=None
         Express each window relative to its last row (``"last"``) or the mean
         of its rows (``"mean"``) before the LSTM, and add back an affine
@@ -91,6 +118,21 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         on the training period maps inputs outside [0, 1] and the LSTM
         saturates. Tune it like any parameter
         (``{"lstm__normalize": [None, "last"]}``).
+    quantiles : array-like of float, default=None
+        Quantile levels in (0, 1), strictly increasing, to learn instead of a
+        point forecast: one output per level and target, trained with the
+        pinball loss, whose minimizer is the quantile. The median (0.5) is
+        always learned, added if missing, and :meth:`predict` returns it.
+        The quantiles never cross: each level above (below) the median adds
+        (subtracts) a non-negative increment. Enables
+        :meth:`predict_quantiles` and :meth:`predict_interval`.
+    calibration_fraction : float in [0, 1), default=0.2
+        With ``quantiles``, the fraction of the training rows, taken from the
+        end (the latest windows of a time-ordered series), that the network
+        does not train on and :meth:`predict_interval` calibrates the
+        intervals on. ``validation_split`` then applies to the rows before
+        them. 0 trains on every row and gives the raw quantile intervals.
+        Ignored without ``quantiles``.
 
     Attributes
     ----------
@@ -106,6 +148,15 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         Names of the columns of a 2D DataFrame seen during :term:`fit`.
     n_outputs_ : int
         Number of targets.
+    quantiles_ : tuple of float or None
+        The quantile levels learned, 0.5 included; None without
+        ``quantiles``.
+    calibration_quantiles_ : ndarray of shape (n_calibration, n_outputs, \
+            n_quantiles) or None
+        The quantiles predicted for the calibration rows; None without
+        calibration.
+    calibration_targets_ : ndarray of shape (n_calibration, n_outputs) or None
+        The targets of the calibration rows; None without calibration.
 
     See Also
     --------
@@ -123,6 +174,13 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     ``(n_samples,)`` or ``(n_samples, n_outputs)`` (several series or several
     steps ahead). :meth:`score` is R², and :meth:`predict` returns float64.
 
+    With ``quantiles`` and ``calibration_fraction > 0``, each call to
+    :meth:`fit` or :meth:`partial_fit` trains on all but the last rows it is
+    given and keeps the quantiles the trained network predicts for those
+    last rows, with their targets, to calibrate :meth:`predict_interval`.
+    Rows in time order make this the split-conformal calibration of a
+    forecaster on its most recent past.
+
     A fit that fails or is interrupted (``ValueError``, a
     ``FloatingPointError`` when the loss diverges, ``KeyboardInterrupt``)
     leaves the estimator exactly as it was before the call.
@@ -136,11 +194,16 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     >>> reg = LSTMRegressor(units=4, epochs=2, random_state=0).fit(X, y)
     >>> reg.predict(X).shape
     (10,)
+    >>> reg = LSTMRegressor(units=4, epochs=2, quantiles=(0.1, 0.9), random_state=0)
+    >>> reg.fit(X, y).predict_quantiles(X).shape
+    (10, 3)
     """
 
     _parameter_constraints = {
         **LSTMMixin._parameter_constraints,
         "normalize": [StrOptions({"last", "mean"}), None],
+        "quantiles": ["array-like", None],
+        "calibration_fraction": [Interval(Real, 0, 1, closed="left")],
     }
     _architecture_params = (*LSTMMixin._architecture_params, "normalize")
 
@@ -168,6 +231,8 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         verbose=0,
         warm_start=False,
         normalize=None,
+        quantiles=None,
+        calibration_fraction=0.2,
     ):
         super().__init__(
             units,
@@ -192,6 +257,8 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
             warm_start=warm_start,
         )
         self.normalize = normalize
+        self.quantiles = quantiles
+        self.calibration_fraction = calibration_fraction
 
     def fit(self, X, y, sample_weight=None, *, validation_data=None):
         """Train a new network on sequences and their targets.
@@ -220,7 +287,9 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         self : LSTMRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, validation_data, incremental=False)
+        return self._fit_and_calibrate(
+            X, y, sample_weight, validation_data, incremental=False
+        )
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train the network for one more epoch, building it on the first call.
@@ -241,7 +310,7 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         self : LSTMRegressor
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, None, incremental=True)
+        return self._fit_and_calibrate(X, y, sample_weight, None, incremental=True)
 
     def predict(self, X):
         """Predict the target(s) of each sequence.
@@ -258,8 +327,85 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions, shaped like the ``y`` seen in ``fit``.
         """
-        y_pred = self._predict_raw(X).astype(np.float64)
+        outputs = self._quantile_outputs(X)
+        y_pred = outputs[..., (self.quantiles_ or (MEDIAN,)).index(MEDIAN)]
         return y_pred[:, 0] if self._y_ndim == 1 else y_pred
+
+    @available_if(_has_quantiles)
+    def predict_quantiles(self, X):
+        """Predict the learned quantiles of the target(s) of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of array-like
+            Sequences.
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or \
+                (n_samples, n_outputs, n_quantiles)
+            The quantiles at the levels ``quantiles_``, non-decreasing along
+            the last axis; a target axis for a 2D ``y``.
+        """
+        quantiles = self._quantile_outputs(X, require_quantiles=True)
+        return quantiles[:, 0] if self._y_ndim == 1 else quantiles
+
+    @available_if(_has_quantiles)
+    def predict_interval(self, X, coverage=0.9):
+        """Predict an interval meant to hold the target with probability ``coverage``.
+
+        Conformalized quantile regression: the central interval of the
+        predicted quantiles, at levels ``(1 - coverage) / 2`` and ``(1 +
+        coverage) / 2`` (interpolated linearly between learned levels, and
+        taken at the outermost ones beyond them), is widened or narrowed by
+        the amount that makes ``coverage`` of the calibration rows fall
+        inside. For a new sample exchangeable with the calibration rows, the
+        interval then holds the target with probability at least
+        ``coverage``, however good the network's fit; on a series, this holds
+        as far as the recent past resembles the future. Bounds never cross
+        the median. With ``calibration_fraction=0`` the interval is the raw
+        (interpolated) quantiles, without guarantee.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of array-like
+            Sequences.
+        coverage : float in (0, 1), default=0.9
+            Nominal probability that the interval holds the target.
+
+        Returns
+        -------
+        y_interval : ndarray of shape (n_samples, 2) or (n_samples, n_outputs, 2)
+            Lower and upper bounds on the last axis; a target axis for a 2D
+            ``y``.
+
+        Raises
+        ------
+        ValueError
+            If ``coverage`` is not a float in (0, 1); with calibration, if
+            the fit kept too few calibration rows for it (at least
+            ``ceil(coverage / (1 - coverage))``: 9 for 0.9, 19 for 0.95);
+            without, if it needs quantiles beyond the learned levels.
+        """
+        coverage = check_coverage(coverage)
+        quantiles = self._quantile_outputs(X, require_quantiles=True)
+        if self.calibration_targets_ is None:
+            self._check_levels_cover(coverage)
+            interval = np.stack(
+                interval_from_quantiles(quantiles, self.quantiles_, coverage), axis=-1
+            )
+        else:
+            self._check_calibration_size(coverage)
+            interval = conformalized_interval(
+                quantiles,
+                self.calibration_quantiles_,
+                self.calibration_targets_,
+                self.quantiles_,
+                coverage,
+            )
+        return interval[:, 0] if self._y_ndim == 1 else interval
 
     def score(self, X, y, sample_weight=None):
         """Return the coefficient of determination R² of the predictions.
@@ -281,6 +427,130 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
             the outputs, as :func:`sklearn.metrics.r2_score` computes it.
         """
         return super().score(X, y, sample_weight=sample_weight)
+
+    def _fit_and_calibrate(self, X, y, sample_weight, validation_data, incremental):
+        """Train on all rows but the calibration tail, then calibrate on it.
+
+        Without ``quantiles`` or with ``calibration_fraction=0``, train on
+        every row. If calibrating fails, the estimator is left as it was,
+        like a failed fit.
+        """
+        self._validate_params()
+        levels = self._quantile_levels()
+        n_calibration = 0 if levels is None else self._calibration_size(X, y)
+        if not n_calibration:
+            self._fit(X, y, sample_weight, validation_data, incremental)
+            self.quantiles_ = levels
+            self.calibration_quantiles_ = self.calibration_targets_ = None
+            return self
+        n_fit = _num_samples(X) - n_calibration
+        rows, tail = slice(0, n_fit), slice(n_fit, None)
+        if sample_weight is not None:
+            sample_weight = _safe_indexing(sample_weight, rows)
+        warm = hasattr(self, "model_") and (incremental or self.warm_start)
+        before = FittedState(self, warm=warm)
+        self._fit(
+            _safe_indexing(X, rows),
+            _safe_indexing(y, rows),
+            sample_weight,
+            validation_data,
+            incremental,
+        )
+        try:
+            self.quantiles_ = levels
+            self.calibration_quantiles_ = self._quantile_outputs(
+                _safe_indexing(X, tail)
+            )
+            y_tail = self._validate_target(_safe_indexing(y, tail), reset=False)
+            self.calibration_targets_ = y_tail.reshape(n_calibration, -1).astype(
+                np.float64
+            )
+        except BaseException:
+            before.restore(self)
+            raise
+        return self
+
+    def _quantile_levels(self):
+        """The checked levels to learn, or None without ``quantiles``."""
+        if self.quantiles is None:
+            return None
+        levels = check_quantiles(self.quantiles)
+        if self.loss is not None:
+            raise ValueError(
+                f"loss={self.loss!r} cannot be combined with "
+                f"quantiles={self.quantiles!r}: a quantile network trains with "
+                "the pinball loss; leave loss=None"
+            )
+        return levels
+
+    def _calibration_size(self, X, y):
+        """How many rows at the end of ``X`` calibrate the intervals."""
+        if not self.calibration_fraction or y is None:
+            # Without y, _fit raises its own error.
+            return 0
+        _check_array_like(X, "X")
+        _check_array_like(y, "y")
+        check_consistent_length(X, y)
+        n_samples = _num_samples(X)
+        # Rounded as validation_split is, so that the two fractions agree.
+        n_fit = math.floor(n_samples * (1.0 - self.calibration_fraction))
+        if n_fit in (0, n_samples):
+            what = "training" if n_fit == 0 else "calibration"
+            raise ValueError(
+                f"calibration_fraction={self.calibration_fraction} leaves no "
+                f"{what} samples out of {n_samples}; use more rows, or "
+                "calibration_fraction=0 for uncalibrated intervals"
+            )
+        return n_samples - n_fit
+
+    def _quantile_outputs(self, X, require_quantiles=False):
+        """Network outputs, shape ``(n_samples, n_outputs, n_quantiles)``.
+
+        Without quantiles, the last axis holds the point prediction alone.
+        """
+        outputs = self._predict_raw(X).astype(np.float64)
+        if require_quantiles and self.quantiles_ is None:
+            raise NotFittedError(
+                f"This {type(self).__name__} was fitted with quantiles=None; "
+                "fit it again to predict quantiles or intervals"
+            )
+        return outputs.reshape(len(outputs), self.n_outputs_, -1)
+
+    def _check_levels_cover(self, coverage):
+        """Refuse a raw interval whose bounds lie beyond the learned levels."""
+        low, high = interval_levels(coverage)
+        levels = self.quantiles_
+        # The tolerance lets coverage=0.9 use the levels 0.05 and 0.95 that
+        # (1 - 0.9) / 2 = 0.04999999999999999 stands for.
+        if low < levels[0] - 1e-9 or high > levels[-1] + 1e-9:
+            raise ValueError(
+                f"coverage={coverage} needs the quantiles {low:.4g} and "
+                f"{high:.4g}, beyond the learned levels {levels[0]} to "
+                f"{levels[-1]}: learn them (quantiles) or calibrate the "
+                "intervals (calibration_fraction > 0)"
+            )
+
+    def _check_calibration_size(self, coverage):
+        """Refuse a coverage that the calibration rows cannot guarantee."""
+        n, needed = len(self.calibration_targets_), min_calibration_size(coverage)
+        if n < needed:
+            raise ValueError(
+                f"coverage={coverage} needs at least {needed} calibration rows, "
+                f"but the fit kept {n}: fit on more rows or a larger "
+                f"calibration_fraction, or ask for coverage <= {n / (n + 1):.3g}"
+            )
+
+    def _check_architecture(self, X):
+        # Compared as levels learned, so (0.9, 0.1) is refused early and
+        # [0.1, 0.9] is the same network as (0.1, 0.5, 0.9).
+        levels = None if self.quantiles is None else check_quantiles(self.quantiles)
+        if levels != self.quantiles_:
+            raise ValueError(
+                f"quantiles={self.quantiles!r} differs from the quantiles_="
+                f"{self.quantiles_!r} of the fitted network: a warm start cannot "
+                "change the network; fit a new one (warm_start=False)"
+            )
+        super()._check_architecture(X)
 
     def _validate_target(self, y, reset, classes=None):
         """Check ``y``; ``classes`` is a classifier's and unused here."""
@@ -304,17 +574,29 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
 
     def _output_layer(self, x, next_seed, reference):
         # With window normalisation, the reference rows come back through a
-        # gate that starts closed and a skip that _init_network fits.
+        # gate that starts closed and a skip that _init_network fits. The
+        # gate comes before the quantile head, which turns whatever it passes
+        # into ordered quantiles, and the skip goes to each target's median,
+        # on which the head builds the other quantiles.
+        levels = None if self.quantiles is None else check_quantiles(self.quantiles)
+        n_levels = len(levels or (MEDIAN,))
         dense = keras.layers.Dense(
-            self.n_outputs_,
+            self.n_outputs_ * n_levels,
             kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
         )
-        return add_reference_skip(gate_outputs(dense(x), reference), reference)
+        outputs = gate_outputs(dense(x), reference)
+        if levels is None:
+            return add_reference_skip(outputs, reference)
+        median = levels.index(MEDIAN)
+        outputs = add_reference_skip(outputs, reference, n_levels, median)
+        return NonCrossingQuantiles(levels)(outputs)
 
     def _init_network(self, X, y_encoded):
         fit_skip(self.model_, X, y_encoded)
 
     def _training_loss(self, loss):
+        if self.quantiles is not None:
+            return PinballLoss(check_quantiles(self.quantiles))
         return loss or "mse"
 
     def __sklearn_tags__(self):

@@ -103,9 +103,24 @@ class ZeroGate(keras.layers.Layer):
 class ReferenceSkip(keras.layers.Layer):
     """Add an affine function of the reference rows to the outputs.
 
-    Inputs ``[outputs, reference]`` of shapes ``(batch, n_outputs)`` and
-    ``(batch, n_features)``; returns ``outputs + reference @ kernel + bias``.
-    Both weights start at zero, and :func:`fit_skip` sets them from data.
+    Inputs ``[outputs, reference]`` of shapes ``(batch, n_outputs *
+    units_per_target)`` and ``(batch, n_features)``; adds ``reference @
+    kernel + bias``, one value per target, to output ``unit`` of each
+    target's ``units_per_target`` outputs (target-major). Both weights start
+    at zero, and :func:`fit_skip` sets them from data.
+
+    Parameters
+    ----------
+    units_per_target : int, default=1
+        Outputs per target, such as the free outputs of a quantile head.
+    unit : int, default=0
+        Which of them gets the skip: the median's, in a quantile network,
+        whose head then builds the other quantiles on it. Added after the
+        head instead, the skip could break their order by a rounding step: a
+        compiled pass may fuse the gate's product and the skip's sum into one
+        rounding (FMA) for the median and not for a quantile built on it.
+    **kwargs : dict
+        Other arguments of ``keras.layers.Layer``.
 
     They are not trained: they already minimise the squared error of the
     linear part, and Adam moves every weight by about the learning rate per
@@ -115,16 +130,22 @@ class ReferenceSkip(keras.layers.Layer):
     co2, a linear trend and sunspots the two were within 0.1 of each other.
     """
 
+    def __init__(self, units_per_target=1, unit=0, **kwargs):
+        super().__init__(**kwargs)
+        self.units_per_target = units_per_target
+        self.unit = unit
+
     def build(self, input_shape):
         outputs_shape, reference_shape = input_shape
+        n_targets = outputs_shape[-1] // self.units_per_target
         self.kernel = self.add_weight(
-            shape=(reference_shape[-1], outputs_shape[-1]),
+            shape=(reference_shape[-1], n_targets),
             initializer="zeros",
             trainable=False,
             name="kernel",
         )
         self.bias = self.add_weight(
-            shape=(outputs_shape[-1],),
+            shape=(n_targets,),
             initializer="zeros",
             trainable=False,
             name="bias",
@@ -132,10 +153,19 @@ class ReferenceSkip(keras.layers.Layer):
 
     def call(self, inputs):
         outputs, reference = inputs
-        return outputs + ops.matmul(reference, self.kernel) + self.bias
+        skip = ops.matmul(reference, self.kernel) + self.bias
+        at_unit = ops.one_hot(self.unit, self.units_per_target, dtype=skip.dtype)
+        return outputs + ops.reshape(skip[:, :, None] * at_unit, ops.shape(outputs))
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units_per_target": self.units_per_target,
+            "unit": self.unit,
+        }
 
 
 def normalize_inputs(inputs, how):
@@ -164,15 +194,16 @@ def gate_outputs(outputs, reference):
     return ZeroGate()(outputs)
 
 
-def add_reference_skip(outputs, reference):
+def add_reference_skip(outputs, reference, units_per_target=1, unit=0):
     """Add the :class:`ReferenceSkip` to `outputs`, if there is a reference.
 
     `outputs` should come through a :class:`ZeroGate`, so that
-    :func:`fit_skip` sets what the untrained network forecasts.
+    :func:`fit_skip` sets what the untrained network forecasts. Of each
+    target's `units_per_target` outputs, output `unit` gets the skip.
     """
     if reference is None:
         return outputs
-    return ReferenceSkip()([outputs, reference])
+    return ReferenceSkip(units_per_target, unit)([outputs, reference])
 
 
 def fit_skip(model, X, y):
