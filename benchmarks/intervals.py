@@ -3,26 +3,27 @@
 Each series is framed as windows and the ``H`` steps after them
 (``make_windows(series, window_size, horizon=H)``, H = 1 and a direct
 multi-step H) and split in time order into rows for training (60%),
-calibration (20%) and the hold-out (20%), with ``H - 1`` rows dropped at each
-border so that no target of one part lies in another. The series is
-standardized with the training part's mean and deviation, and the intervals
-are mapped back (an increasing affine map keeps quantiles in order).
+calibration (20%) and the hold-out (20%). One
+``LSTMRegressor(quantiles=QUANTILES, calibration_fraction=0.25)`` is fitted on
+the first 80% of the rows: it trains on the first 60% and calibrates on the
+next 20%. ``H - 1`` rows are dropped before the hold-out so that none of its
+targets lies in the fitted rows; between training and calibration rows the
+estimator drops none, so for H > 1 the last training rows' later steps are
+targets of the first H - 1 calibration rows. The series is standardized with
+the training part's mean and deviation, and the intervals are mapped back.
 
-At 80/90/95% nominal coverage, four intervals per hold-out step:
+At 80/90/95% nominal coverage, three intervals per hold-out step:
 
-- ``naive``: the point forecast plus the quantiles of its residuals on the
+- ``naive``: the network's median plus the quantiles of its residuals on the
   training rows (per step ahead);
-- ``conformal``: the point forecast plus or minus the split-conformal
-  correction of its absolute residuals on the calibration rows;
-- ``quantile``: the raw interval of a quantile network (pinball loss,
-  non-crossing head) trained on the training rows;
-- ``CQR``: that interval conformalized on the calibration rows
-  (``quantiles.conformalized_interval``).
+- ``quantile``: the raw interval of the learned quantiles
+  (``predict_quantiles`` at the levels ``(1 -+ coverage) / 2``, all learned);
+- ``CQR``: ``predict_interval``, that interval conformalized on the
+  calibration rows.
 
-The point forecast is an ``LSTMRegressor`` trained on the same rows with the
-same settings. Coverage is the fraction of hold-out targets (every step
-ahead) inside their interval; width is the mean interval width in the units
-of the series. Per-step coverage goes to the JSON file.
+Coverage is the fraction of hold-out targets (every step ahead) inside their
+interval; width is the mean interval width in the units of the series.
+Per-step coverage goes to the JSON file.
 
 Series: three synthetic ones with known noise (a sine of period 50 plus
 Gaussian noise, noise whose scale follows the sine's phase, and Student-t
@@ -47,56 +48,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from quantiles import (  # noqa: E402
-    MEDIAN,
-    NonCrossingQuantiles,
-    PinballLoss,
-    check_quantiles,
-    conformal_correction,
-    conformalized_interval,
-    interval_from_quantiles,
-)
 
 from sklstm import LSTMRegressor, make_windows  # noqa: E402
 
 LEVELS = (0.8, 0.9, 0.95)
 QUANTILES = (0.025, 0.05, 0.1, 0.5, 0.9, 0.95, 0.975)
-METHODS = ("naive", "conformal", "quantile", "CQR")
+METHODS = ("naive", "quantile", "CQR")
 SEED = 0
-
-
-class QuantileLSTM(LSTMRegressor):
-    """LSTMRegressor with one output per quantile and target (pinball loss).
-
-    ``predict_quantiles`` returns ``(n_samples, n_outputs, n_quantiles)``
-    for a 2D ``y``; ``predict`` the median.
-    """
-
-    def __init__(self, quantiles=QUANTILES, **params):
-        super().__init__(**params)
-        self.quantiles = quantiles
-
-    @classmethod
-    def _get_param_names(cls):
-        return sorted({"quantiles", *LSTMRegressor._get_param_names()})
-
-    def _output_layer(self, x, next_seed, reference):
-        self.quantiles_ = check_quantiles(self.quantiles)
-        dense = keras.layers.Dense(
-            self.n_outputs_ * len(self.quantiles_),
-            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
-        )
-        return NonCrossingQuantiles(self.quantiles_)(dense(x))
-
-    def _training_loss(self, loss):
-        return PinballLoss(check_quantiles(self.quantiles))
-
-    def predict_quantiles(self, X):
-        outputs = self._predict_raw(X).astype(np.float64)
-        return outputs.reshape(len(outputs), self.n_outputs_, len(self.quantiles_))
-
-    def predict(self, X):
-        return self.predict_quantiles(X)[..., self.quantiles_.index(MEDIAN)]
 
 
 @dataclass(frozen=True)
@@ -157,36 +115,30 @@ def load(name, scale):
 
 
 def parts(n_rows, horizon):
-    """Row slices for training, calibration and hold-out, in time order."""
-    gap = horizon - 1
-    end_train = int(0.6 * n_rows)
-    end_calibration = int(0.8 * n_rows)
-    return {
-        "train": slice(0, end_train),
-        "calibration": slice(end_train + gap, end_calibration),
-        "test": slice(end_calibration + gap, n_rows),
-    }
+    """Row slices fitted on (training, then calibration) and held out."""
+    end_fit = int(0.8 * n_rows)
+    return {"fit": slice(0, end_fit), "test": slice(end_fit + horizon - 1, n_rows)}
 
 
-def intervals(y, point, quantiles, level):
-    """The four intervals of each method for the hold-out, in scaled units.
+def intervals(model, X, y, level):
+    """The interval of each method for the hold-out, in scaled units.
 
-    ``y``, ``point`` and ``quantiles`` are dicts of the parts' targets
-    ``(n, H)``, point forecasts ``(n, H)`` and quantiles ``(n, H, n_q)``.
+    ``X`` and ``y`` are dicts of the parts' windows and targets ``(n, H)``.
     """
-    residuals = y["train"] - point["train"]
+    n_train = len(y["fit"]) - len(model.calibration_targets_)
+    residuals = y["fit"][:n_train] - model.predict(X["fit"][:n_train])
     alpha = 1 - level
     low, high = np.quantile(residuals, [alpha / 2, 1 - alpha / 2], axis=0)
-    calibration = conformal_correction(
-        point["calibration"], point["calibration"], y["calibration"], level
+    median = model.predict(X["test"])
+    quantiles = model.predict_quantiles(X["test"])
+    levels = model.quantiles_
+    raw = (
+        quantiles[..., levels.index(round(alpha / 2, 4))],
+        quantiles[..., levels.index(round(1 - alpha / 2, 4))],
     )
-    raw = interval_from_quantiles(quantiles["test"], QUANTILES, level)
-    cqr = conformalized_interval(
-        quantiles["test"], quantiles["calibration"], y["calibration"], QUANTILES, level
-    )
+    cqr = model.predict_interval(X["test"], coverage=level)
     return {
-        "naive": (point["test"] + low, point["test"] + high),
-        "conformal": (point["test"] - calibration, point["test"] + calibration),
+        "naive": (median + low, median + high),
         "quantile": raw,
         "CQR": (cqr[..., 0], cqr[..., 1]),
     }
@@ -196,27 +148,31 @@ def evaluate(name, horizon, scale):
     series, window = load(name, scale)
     X, y = make_windows(series, window, horizon=horizon)
     rows = parts(len(X), horizon)
-    mean, std = series[: rows["train"].stop].mean(), series[: rows["train"].stop].std()
+    n_train = int(0.6 * len(X))
+    mean, std = series[:n_train].mean(), series[:n_train].std()
     X, y = (X - mean) / std, (y.reshape(len(y), horizon) - mean) / std
-    settings = dict(
-        units=scale.units, epochs=scale.epochs, batch_size=64, random_state=SEED
+    model = LSTMRegressor(
+        units=scale.units,
+        epochs=scale.epochs,
+        batch_size=64,
+        random_state=SEED,
+        quantiles=QUANTILES,
+        # 20% of all rows: the last quarter of the fitted 80%.
+        calibration_fraction=0.25,
     )
-    train = rows["train"]
-    point_model = LSTMRegressor(**settings).fit(X[train], y[train])
-    quantile_model = QuantileLSTM(quantiles=QUANTILES, **settings)
-    quantile_model.fit(X[train], y[train])
-    targets, point, quantiles = {}, {}, {}
-    for part, where in rows.items():
-        targets[part] = y[where]
-        point[part] = point_model.predict(X[where]).reshape(-1, horizon)
-        quantiles[part] = quantile_model.predict_quantiles(X[where])
-    result = {"n_test": len(targets["test"]), "window_size": window, "levels": {}}
+    model.fit(X[rows["fit"]], y[rows["fit"]])
+    parts_X = {part: X[where] for part, where in rows.items()}
+    parts_y = {part: y[where] for part, where in rows.items()}
+    result = {
+        "n_test": len(parts_y["test"]),
+        "n_calibration": len(model.calibration_targets_),
+        "window_size": window,
+        "levels": {},
+    }
     for level in LEVELS:
         by_method = {}
-        for method, (lower, upper) in intervals(
-            targets, point, quantiles, level
-        ).items():
-            inside = (targets["test"] >= lower) & (targets["test"] <= upper)
+        for method, (lower, upper) in intervals(model, parts_X, parts_y, level).items():
+            inside = (parts_y["test"] >= lower) & (parts_y["test"] <= upper)
             by_method[method] = {
                 "coverage": float(inside.mean()),
                 "coverage_per_step": inside.mean(axis=0).tolist(),
