@@ -28,6 +28,9 @@ def _fraction(text):
     return value
 
 
+_fraction.__name__ = "float"  # argparse names the type in its message
+
+
 def _int_at_least(minimum):
     def parse(text):
         value = int(text)
@@ -159,6 +162,19 @@ def _add_forecast_parser(subparsers):
         "back as the next input (the features of a row help forecast the "
         "step after it); with --id, the rows of every series, each "
         "continuing its own end by the same number of steps",
+    )
+    forecast.add_argument(
+        "--interval",
+        type=_fraction,
+        metavar="COVERAGE",
+        help="with --future, also write the bounds of a prediction interval "
+        "meant to hold the actual value with this probability (0.9 for 90%%) "
+        "as columns lower and upper of future.csv, and draw it as a band in "
+        "forecast.png: split-conformal, from the errors of the same recursive "
+        "forecast made from every origin of the test period, whose values the "
+        "network was not fitted on, step by step (recursive_forecast's "
+        "coverage; the series of --id pooled); the test period must hold at "
+        "least coverage / (1 - coverage) such forecasts (default: none)",
     )
     _add_training_arguments(forecast, out="sklstm-forecast")
     forecast.set_defaults(handler=_command("_cli_forecast", "run_forecast"))

@@ -8,6 +8,8 @@ every series, and its cross-validation folds split by time across series.
 Everything is checked with pandas before Keras starts.
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -20,14 +22,13 @@ from sklstm._cli_input import (
     time_kind,
     writable_folder,
 )
+from sklstm._cli_plot import plot_forecast
 from sklstm._commands import MODEL_FILE, progress, start_framework, write_model
 from sklstm._timeline import following
 
 SEARCH_WINDOWS = (5, 10, 20)
 SEARCH_UNITS = (8, 32)
 N_SPLITS = 3
-# forecast.png of a panel: one plot per series, for the first few.
-PLOTTED_SERIES = 4
 
 
 def run_forecast(args):
@@ -37,14 +38,22 @@ def run_forecast(args):
         [("--id", args.id), ("--time-col", args.time_col), ("--target", args.target)]
         + [("--features", name) for name in features[1:]]
     )
+    if args.interval is not None and args.future is None:
+        raise CommandError(
+            f"--interval {args.interval} needs --future FILE: the interval is "
+            "around the forecast of the steps after the data"
+        )
     frame = _read_data(args, features)
     _check_lengths(args, frame)
     X, y = supervised_frame(frame, features, args.target, args.horizon)
     train = _train_rows(args, X, len(frame))
-    future = None if args.future is None else _read_future(args, frame, features)
-    out = writable_folder(args.out)
     X_train, X_test = X[train], X[~train]
     y_train, y_test = y[train], y[~train]
+    windows = _search_windows(args, X_train, frame) if args.search else [args.window]
+    future = None if args.future is None else _read_future(args, frame, features)
+    if args.interval is not None:
+        _check_interval(args, frame, X_train, max(windows), _steps_ahead(future))
+    out = writable_folder(args.out)
     progress(
         f"{args.data}: {_describe(frame)}; forecasting {args.target!r} "
         f"{args.horizon} step(s) ahead from {', '.join(features)}; "
@@ -52,7 +61,7 @@ def run_forecast(args):
     )
     start_framework()
     model = (
-        _search(args, X_train, y_train, frame)
+        _search(args, X_train, y_train, windows)
         if args.search
         else _fit(args, X_train, y_train)
     )
@@ -76,11 +85,20 @@ def run_forecast(args):
             "time_kind": None if args.time_col is None else time_kind(times),
         },
     )
-    plots = _plot_forecast(out, frame[args.target], X_test.index, y_test, y_pred, model)
-    written = ["predictions.csv", MODEL_FILE, *plots]
+    written = ["predictions.csv", MODEL_FILE]
+    ahead = None
     if future is not None:
-        _write_future(out, model, frame[features], future, args)
+        ahead = _forecast_future(model, frame[features], future, X_train, args)
+        ahead.to_csv(out / "future.csv")
         written.append("future.csv")
+    test = pd.DataFrame(
+        {
+            "actual": np.asarray(y_test).reshape(len(X_test), -1)[:, 0],
+            "forecast": np.asarray(y_pred).reshape(len(X_test), -1)[:, 0],
+        },
+        index=X_test.index,
+    )
+    written += plot_forecast(out, frame[args.target], test, model, ahead, args.interval)
     print(f"wrote {', '.join(written)} to {out}")
     return 0
 
@@ -206,7 +224,8 @@ def _read_future(args, frame, features):
         future = read_csv(args.future, exog, args.time_col)
     else:
         future = read_panel(args.future, exog, args.id, args.time_col)
-    if future.empty:
+    # A file of times alone has rows, but no columns: not ``empty``.
+    if not len(future):
         raise CommandError(f"{args.future} has no rows to forecast")
     if args.time_col is None:
         return future[exog]
@@ -274,25 +293,100 @@ def _check_panel_future(args, frame, future):
             )
 
 
-def _write_future(out, model, series, future, args):
-    """Forecast ``args.target`` over the rows of ``future``; write future.csv."""
+def _steps_ahead(future):
+    """Number of steps ``future`` gives: its rows, or each series' rows."""
+    if not isinstance(future.index, pd.MultiIndex):
+        return len(future)
+    return len(future) // future.index.get_level_values(0).nunique()
+
+
+def _forecast_future(model, series, future, X_train, args):
+    """Forecast ``args.target`` over the rows of ``future``, with an interval.
+
+    Returns
+    -------
+    ahead : DataFrame of shape (n_future_rows, 1) or (n_future_rows, 3)
+        Column ``forecast``, and ``lower`` and ``upper`` with ``--interval``,
+        indexed as ``future``.
+    """
     from sklstm._forecast import recursive_forecast
 
-    # A panel's series in the order of the rows of ``future``, as many steps each.
+    # A panel's series in the order of the rows of ``future``.
     ids = None if args.id is None else list(future.index.unique(level=0))
-    forecast = recursive_forecast(
-        model,
-        series,
-        len(future) if ids is None else len(future) // len(ids),
-        target=args.target,
-        exog=future if len(future.columns) else None,
-        ids=ids,
-    )
+    options = {
+        "target": args.target,
+        "exog": future if len(future.columns) else None,
+        "ids": ids,
+    }
+    n_steps = _steps_ahead(future)
+    if args.interval is None:
+        forecast = recursive_forecast(model, series, n_steps, **options)
+        columns = {"forecast": forecast}
+    else:
+        # The same forecast, from the same end, calibrated on held-out rows.
+        held_out = _held_out(series, X_train, _window_size(model), args.horizon)
+        bounds = recursive_forecast(
+            model,
+            held_out,
+            n_steps,
+            coverage=args.interval,
+            n_origins=len(held_out),
+            **options,
+        )
+        columns = dict(zip(("forecast", "lower", "upper"), bounds, strict=True))
     # The file's own times label the rows; without them, the forecast's row
     # numbers continue the data's.
-    index = future.index if args.time_col else forecast.index
-    pd.DataFrame({"forecast": np.asarray(forecast)}, index=index).to_csv(
-        out / "future.csv"
+    index = future.index if args.time_col else columns["forecast"].index
+    return pd.DataFrame(
+        {name: np.asarray(values) for name, values in columns.items()}, index=index
+    )
+
+
+def _window_size(model):
+    """The window size of a fitted forecaster, chosen or searched."""
+    return model.regressor_["window"].window_size
+
+
+def _held_out(series, X_train, size, horizon):
+    """Each series from the window before its first value unseen in training.
+
+    The network was fitted on the rows of ``X_train`` and on the ``horizon``
+    values after each: a forecast from these rows on predicts only values it
+    was not fitted on, so that its errors calibrate an interval honestly.
+    The rows end as ``series`` ends, at least ``size`` rows of each series.
+    """
+    if isinstance(series.index, pd.MultiIndex):
+        ids = series.index.get_level_values(0)
+        position = series.groupby(level=0, sort=False).cumcount().to_numpy()
+        trained = X_train.groupby(level=0).size().reindex(ids, fill_value=0)
+        trained = trained.to_numpy()
+    else:
+        position, trained = np.arange(len(series)), len(X_train)
+    return series[position >= np.maximum(trained + horizon - size, 0)]
+
+
+def _check_interval(args, frame, X_train, size, n_steps):
+    """Raise CommandError unless the test period calibrates ``--interval``.
+
+    The interval's half-width at each step is the ``ceil((n + 1) *
+    coverage)``-th smallest error of the ``n`` forecasts of ``n_steps``
+    steps from origins whose values were held out of training: a finite one
+    needs ``n >= coverage / (1 - coverage)``.
+    """
+    lengths = _series_lengths(_held_out(frame, X_train, size, args.horizon))
+    n_origins = int((lengths - size - n_steps + 1).clip(lower=0).sum())
+    needed = math.ceil(round(args.interval / (1 - args.interval), 9))
+    if n_origins < needed:
+        raise CommandError(
+            f"--interval {args.interval} is calibrated on forecasts of {n_steps} "
+            f"step(s) from the test period, and needs {needed} of them; the test "
+            f"period of {args.data} holds {n_origins} with a window of {size}: "
+            "give a larger --test-size, fewer --future steps or a lower "
+            "--interval"
+        )
+    progress(
+        f"{args.interval:.0%} interval: calibrated on {n_origins} forecasts of "
+        f"{n_steps} step(s) from the test period"
     )
 
 
@@ -312,7 +406,21 @@ def _fit(args, X_train, y_train):
     return model
 
 
-def _search(args, X_train, y_train, frame):
+def _search_windows(args, X_train, frame):
+    """The window sizes ``--search`` tries.
+
+    Windows longer than a cross-validation training fold see only padding,
+    and every series must fill one to be forecast from its end.
+    """
+    panel = isinstance(X_train.index, pd.MultiIndex)
+    n_times = X_train.index.get_level_values(1).nunique() if panel else len(X_train)
+    longest = min(
+        n_times // (N_SPLITS + 1), _series_lengths(frame).min() - args.horizon
+    )
+    return [w for w in SEARCH_WINDOWS if w <= longest] or [2]
+
+
+def _search(args, X_train, y_train, windows):
     """The best forecaster of a grid search over windows and units, refitted.
 
     The folds split by time: :class:`~sklearn.model_selection.TimeSeriesSplit`
@@ -325,13 +433,6 @@ def _search(args, X_train, y_train, frame):
     from sklstm._pipelines import build_forecaster, cv_table
 
     panel = isinstance(X_train.index, pd.MultiIndex)
-    n_times = X_train.index.get_level_values(1).nunique() if panel else len(X_train)
-    # Windows longer than a cross-validation training fold see only padding,
-    # and every series must fill one to be forecast from its end.
-    longest = min(
-        n_times // (N_SPLITS + 1), _series_lengths(frame).min() - args.horizon
-    )
-    windows = [w for w in SEARCH_WINDOWS if w <= longest] or [2]
     search = GridSearchCV(
         build_forecaster(
             windows[0], args.units, args.epochs, args.seed, args.normalize
@@ -373,64 +474,3 @@ def _write_forecast(out, index, y_true, y_pred, naive, horizon):
         for h in range(horizon):
             columns[name if horizon == 1 else f"{name}_t+{h + 1}"] = values[:, h]
     pd.DataFrame(columns, index=index).to_csv(out / "predictions.csv")
-
-
-def _plot_forecast(out, target, test_index, y_test, y_pred, model):
-    """Write forecast.png and history.png; return their names.
-
-    forecast.png shows the one-step forecasts of the test rows after the
-    history: one plot for one series, one per series for the first
-    :data:`PLOTTED_SERIES` series of a panel.
-    """
-    try:
-        import matplotlib
-    except ImportError:
-        progress('no plots: matplotlib is not installed (pip install "sklstm[plot]")')
-        return []
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sklstm._plot import HistoryDisplay
-
-    first_step = pd.DataFrame(
-        {
-            "actual": np.asarray(y_test).reshape(len(test_index), -1)[:, 0],
-            "forecast": np.asarray(y_pred).reshape(len(test_index), -1)[:, 0],
-        },
-        index=test_index,
-    )
-    if isinstance(test_index, pd.MultiIndex):
-        names = list(test_index.unique(level=0)[:PLOTTED_SERIES])
-        figure, axes = plt.subplots(
-            len(names), figsize=(8, 2.8 * len(names)), layout="constrained"
-        )
-        for ax, name in zip(np.atleast_1d(axes), names, strict=True):
-            _plot_series(ax, target.loc[name], first_step.loc[name])
-            ax.set_title(f"{test_index.names[0]} = {name}", loc="left")
-        n_tested = test_index.get_level_values(0).nunique()
-        if n_tested > len(names):
-            figure.suptitle(f"the first {len(names)} of {n_tested} series tested")
-    else:
-        figure, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
-        _plot_series(ax, target, first_step)
-    history_figure = HistoryDisplay.from_estimator(model).figure_
-    for figure_, name in ((figure, "forecast"), (history_figure, "history")):
-        figure_.savefig(out / f"{name}.png", dpi=100)
-    plt.close("all")
-    return ["forecast.png", "history.png"]
-
-
-def _plot_series(ax, series, first_step):
-    """Draw one series' history and its one-step test forecasts on ``ax``."""
-    from sklstm._plot import ForecastDisplay
-
-    # The forecast made at row i is for the step after it: plot it there.
-    target_index = series.index[series.index.get_indexer(first_step.index) + 1]
-    ForecastDisplay.from_predictions(
-        pd.Series(first_step["actual"].to_numpy(), target_index),
-        pd.Series(first_step["forecast"].to_numpy(), target_index),
-        y_history=series.loc[: first_step.index[0]],
-        estimator_name="LSTM, one step ahead",
-        ax=ax,
-    )
-    ax.set_ylabel(series.name)

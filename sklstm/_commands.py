@@ -362,5 +362,6 @@ def run_predict(args):
             sys.stdout if args.out is None else args.out, index=command == "forecast"
         )
     except OSError as error:
-        raise CommandError(f"cannot write {args.out}: {error}") from None
+        where = "to standard output" if args.out is None else args.out
+        raise CommandError(f"cannot write {where}: {error}") from None
     return 0

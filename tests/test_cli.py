@@ -454,6 +454,17 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
             "dates_only.csv has no column 'store'",
         ),
         (
+            ["forecast", "sales.csv", "--target", "sales", "--interval", "0.9"],
+            "--interval 0.9 needs --future FILE",
+        ),
+        (
+            [*FORECAST_PANEL, "--window", "3", "--future", "panel_future.csv",
+             "--interval", "0.9"],
+            "--interval 0.9 is calibrated on forecasts of 3 step(s) from the test "
+            "period, and needs 9 of them; the test period of panel.csv holds 6 "
+            "with a window of 3",
+        ),
+        (
             ["predict", "untimed_panel_model", "panel.csv"],
             "is malformed: the 'id' of many series needs a 'time_col'",
         ),
@@ -495,6 +506,8 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         "future-of-an-unknown-series",
         "future-not-after-a-series-end-without-a-time-step",
         "future-without-id-column",
+        "interval-without-future",
+        "interval-with-too-few-test-forecasts",
         "id-without-time-column-in-model-json",
     ],
 )  # fmt: skip
@@ -587,7 +600,7 @@ def bad_inputs(folder):
     [
         ("forecast", ["--target", "--features", "--time-col", "--window", "--search",
                       "--id", "--horizon", "--test-size", "--normalize",
-                      "--future", "--epochs", "--units", "--out"]),
+                      "--future", "--interval", "--epochs", "--units", "--out"]),
         ("classify", ["--id", "--label", "--time-col", "--epochs", "--out"]),
         ("predict", ["model", "data", "--out"]),
     ],
@@ -764,8 +777,8 @@ def panel_forecast(folder):
     result = run(
         "forecast", "panel.csv", "--target", "sales", "--features", "promo",
         "--id", "store", "--time-col", "day", "--window", "3", "--epochs", "1",
-        "--units", "2", "--future", "panel_future.csv", "--out", "out_p",
-        cwd=folder,
+        "--units", "2", "--future", "panel_future.csv", "--interval", "0.8",
+        "--out", "out_p", cwd=folder,
     )  # fmt: skip
     return result, folder / "out_p"
 
@@ -806,12 +819,20 @@ def test_forecast_of_many_series_continues_each_over_its_known_future(
 ):
     _, out = panel_forecast
     written = read_panel(out / "future.csv")
+    assert list(written.columns) == ["forecast", "lower", "upper"]
     future = read_panel(folder / "panel_future.csv")
     assert written.index.equals(future.index)
     panel = read_panel(folder / "panel.csv")[["sales", "promo"]]
     model = load(out / "model.sklstm")
     expected = recursive_forecast(model, panel, N_AHEAD, target="sales", exog=future)
     assert_allclose(written["forecast"], expected[written.index], rtol=1e-5)
+    # A symmetric interval, of one half-width a step for all series: their
+    # errors are pooled.
+    half = written["upper"] - written["forecast"]
+    assert_allclose(written["forecast"] - written["lower"], half, rtol=1e-6)
+    by_step = half.to_numpy().reshape(len(STORES), N_AHEAD)
+    assert_allclose(by_step, np.tile(by_step[0], (len(STORES), 1)), rtol=1e-6)
+    assert (by_step > 0).all()
 
 
 def test_predict_places_the_rows_of_each_series_after_its_own(
@@ -861,3 +882,47 @@ def test_forecast_search_of_many_series_folds_by_time_across_series(
         assert test.get_level_values("store").nunique() == len(STORES)
     model = load(folder / "out_ps" / "model.sklstm")
     assert model.regressor_["window"].window_size == 3
+
+
+def test_forecast_interval_is_calibrated_on_forecasts_of_the_test_period(
+    folder, monkeypatch
+):
+    """The half-width of each step is a quantile of held-out errors of that step."""
+    monkeypatch.chdir(folder)
+    days = pd.date_range("2025-03-22", periods=4)
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d")}).to_csv("days.csv", index=False)
+    status = main(
+        ["forecast", "sales.csv", "--target", "sales", "--time-col", "date",
+         "--window", "3", "--epochs", "1", "--units", "2", "--future", "days.csv",
+         "--interval", "0.8", "--out", "out_interval"]
+    )  # fmt: skip
+    assert status == 0
+    out = folder / "out_interval"
+    written = pd.read_csv(out / "future.csv", index_col="date", parse_dates=True)
+    assert list(written.index) == list(days)
+    assert list(written.columns) == ["forecast", "lower", "upper"]
+    series = pd.read_csv("sales.csv", index_col="date", parse_dates=True)
+    series = series.sort_index()["sales"]
+    model = load(out / "model.sklstm")
+    assert_allclose(written["forecast"], recursive_forecast(model, series, 4))
+    # The network was fitted on rows 0-62 and the values after them, rows
+    # 1-63: forecasts of rows 64 on, made from each origin in turn, calibrate.
+    errors = np.array(
+        [
+            np.abs(series.iloc[o : o + 4] - recursive_forecast(model, series[:o], 4))
+            for o in range(64, N_ROWS - 4 + 1)
+        ]
+    )
+    rank = int(np.ceil((len(errors) + 1) * 0.8))  # split-conformal quantile
+    half_width = np.sort(errors, axis=0)[rank - 1]
+    assert_allclose(written["upper"] - written["forecast"], half_width, rtol=1e-4)
+    assert_allclose(written["forecast"] - written["lower"], half_width, rtol=1e-4)
+    assert (out / "forecast.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("value", ["1.5", "0", "abc"])
+def test_forecast_rejects_an_interval_outside_0_1(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["forecast", "sales.csv", "--target", "sales", "--interval", value])
+    assert exit_.value.code == 2
+    assert "argument --interval: " in capsys.readouterr().err
