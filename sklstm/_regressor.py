@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
     _num_samples,
     check_array,
     check_consistent_length,
+    check_is_fitted,
 )
 
 from sklstm._base import LSTMMixin, _check_array_like
@@ -508,12 +509,13 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
 
         Without quantiles, the last axis holds the point prediction alone.
         """
-        outputs = self._predict_raw(X).astype(np.float64)
+        check_is_fitted(self)
         if require_quantiles and self.quantiles_ is None:
             raise NotFittedError(
                 f"This {type(self).__name__} was fitted with quantiles=None; "
                 "fit it again to predict quantiles or intervals"
             )
+        outputs = self._predict_raw(X).astype(np.float64)
         return outputs.reshape(len(outputs), self.n_outputs_, -1)
 
     def _check_levels_cover(self, coverage):
@@ -541,8 +543,8 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
             )
 
     def _check_architecture(self, X):
-        # Compared as levels learned, so (0.9, 0.1) is refused early and
-        # [0.1, 0.9] is the same network as (0.1, 0.5, 0.9).
+        # Compared as the levels learned: [0.1, 0.9] and (0.1, 0.5, 0.9) are
+        # the same network.
         levels = None if self.quantiles is None else check_quantiles(self.quantiles)
         if levels != self.quantiles_:
             raise ValueError(
