@@ -242,6 +242,13 @@ def read_panel(path, columns, id_col, time_col):
     return frame.set_index([id_col, time_col])[list(columns)].sort_index()
 
 
+def series_lengths(frame):
+    """Rows per series: one series, or each series of a panel."""
+    if isinstance(frame.index, pd.MultiIndex):
+        return frame.groupby(level=0, sort=False).size()
+    return pd.Series([len(frame)])
+
+
 def writable_folder(path):
     """Create the folder ``path`` if needed and check that files can go there."""
     folder = Path(path)
