@@ -130,7 +130,8 @@ def _add_forecast_parser(subparsers):
         "--search",
         action="store_true",
         help="choose the window size and LSTM units by GridSearchCV over "
-        "TimeSeriesSplit folds, and print the cross-validation table",
+        "TimeSeriesSplit folds (PanelTimeSeriesSplit with --id), and print the "
+        "cross-validation table",
     )
     forecast.add_argument(
         "--horizon",
@@ -143,7 +144,8 @@ def _add_forecast_parser(subparsers):
         "--test-size",
         type=_fraction,
         default=0.2,
-        help="fraction of the rows, at the end, to test on (default: %(default)s)",
+        help="fraction of the times at the end to test on: the last rows of one "
+        "series, the last times of all series with --id (default: %(default)s)",
     )
     forecast.add_argument(
         "--normalize",
@@ -160,8 +162,8 @@ def _add_forecast_parser(subparsers):
         "(and --time-col) for the steps after the data, one row a step; "
         "writes future.csv, the target forecast for those steps, each fed "
         "back as the next input (the features of a row help forecast the "
-        "step after it); with --id, the rows of every series, each "
-        "continuing its own end by the same number of steps",
+        "step after it); with --id, the --id column too and the rows of every "
+        "series, the same number of steps after each series' own end",
     )
     forecast.add_argument(
         "--interval",
@@ -218,7 +220,9 @@ def _add_predict_parser(subparsers):
         "own rows. Without a time column, rows have no time: a file that "
         "begins with the training rows is windowed as in training, padded at "
         "its start, and any other file is taken to continue the training data "
-        "(with a warning). Writes CSV to standard output or --out.",
+        "(with a warning). A forecaster of many series (--id) reads the same "
+        "long format, the rows of each series placed after that series' own "
+        "training rows. Writes CSV to standard output or --out.",
     )
     predict.add_argument("model", help="output folder or model.sklstm file")
     predict.add_argument("data", help="CSV file with the columns the model reads")
