@@ -2,9 +2,13 @@
 
 Each cycle fits a small ``LSTMRegressor`` with its own seed, predicts one and
 64 samples, and drops the estimator; the resident memory of the process is
-printed every ``--every`` cycles. ``--clear`` also calls
-``keras.backend.clear_session()`` and ``gc.collect()`` after every cycle.
+printed every ``--every`` cycles, and at the end the growth per fit after the
+first ``--every`` cycles (the warm-up: first traces, compilations, pools).
+``--architectures N`` cycles through N network sizes, as a grid search over
+``units`` does. ``--clear`` also calls ``keras.backend.clear_session()`` and
+``gc.collect()`` after every cycle.
 
+    python benchmarks/memory_cycles.py --cycles 300 --architectures 4
     KERAS_BACKEND=jax python benchmarks/memory_cycles.py --cycles 200
 """
 
@@ -34,6 +38,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=200)
     parser.add_argument("--every", type=int, default=20)
+    parser.add_argument("--architectures", type=int, default=1)
     parser.add_argument("--clear", action="store_true")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
@@ -42,8 +47,10 @@ def main(argv=None):
     start = time.perf_counter()
     print(f"backend {keras.backend.backend()}, clear={args.clear}")
     print(f"{'cycle':>6} {'RSS MB':>8} {'seconds':>8}")
+    warm = None
     for cycle in range(args.cycles):
-        model = LSTMRegressor(units=4, epochs=2, batch_size=16, random_state=cycle)
+        units = 4 + cycle % args.architectures
+        model = LSTMRegressor(units=units, epochs=2, batch_size=16, random_state=cycle)
         model.fit(X, y)
         model.predict(X[:1])
         model.predict(X)
@@ -51,8 +58,13 @@ def main(argv=None):
         if args.clear:
             keras.backend.clear_session()
             gc.collect()
+        if cycle == args.every:
+            warm = rss_mb()
         if cycle % args.every == 0 or cycle == args.cycles - 1:
             print(f"{cycle:>6} {rss_mb():>8} {time.perf_counter() - start:>8.0f}")
+    if warm is not None:
+        growth = (rss_mb() - warm) / (args.cycles - 1 - args.every)
+        print(f"after cycle {args.every}: {growth:.2f} MB per fit")
 
 
 if __name__ == "__main__":
