@@ -465,6 +465,10 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
             "with a window of 3",
         ),
         (
+            ["predict", "panel_model", "sales.csv"],
+            "sales.csv has no column 'store'",
+        ),
+        (
             ["predict", "untimed_panel_model", "panel.csv"],
             "is malformed: the 'id' of many series needs a 'time_col'",
         ),
@@ -508,6 +512,7 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         "future-without-id-column",
         "interval-without-future",
         "interval-with-too-few-test-forecasts",
+        "predict-many-series-without-id-column",
         "id-without-time-column-in-model-json",
     ],
 )  # fmt: skip
@@ -582,6 +587,10 @@ def bad_inputs(folder):
         "timeless_model": {
             "command": "classify", "features": ["level"], "id": "run",
             "label": "label",
+        },
+        "panel_model": {
+            "command": "forecast", "features": ["sales"], "id": "store",
+            "time_col": "day", "time_kind": "dates without a time zone",
         },
         "untimed_panel_model": {
             "command": "forecast", "features": ["sales"], "id": "store",
