@@ -606,6 +606,13 @@ def test_interval_of_a_panel_pools_the_errors_of_its_series():
     margin = np.sort(errors, axis=0)[int(np.ceil(21 * 0.75)) - 1]
     assert_allclose((upper - forecast).xs("a"), margin)
     assert_allclose((upper - forecast).xs("b"), margin)
+    # A series too short for any origin gets the half-widths of the others.
+    index = pd.MultiIndex.from_product([["c"], months[:6]], names=["id", "month"])
+    short = pd.DataFrame({"load": NOISY[120:126]}, index)
+    forecast, _, upper = recursive_forecast(
+        model, pd.concat([panel, short]), 4, coverage=0.75, n_origins=10
+    )
+    assert_allclose((upper - forecast).xs("c"), margin)
 
 
 @pytest.mark.parametrize(
