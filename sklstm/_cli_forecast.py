@@ -55,13 +55,19 @@ def run_forecast(args):
     windows = _search_windows(args, X_train, frame) if args.search else [args.window]
     future = None if args.future is None else read_future(args, frame, features)
     if args.interval is not None:
-        check_interval(args, frame, X_train, max(windows), steps_ahead(future))
+        n_steps = steps_ahead(future)
+        n_origins = check_interval(args, frame, X_train, max(windows), n_steps)
     out = writable_folder(args.out)
     progress(
         f"{args.data}: {_describe(frame)}; forecasting {args.target!r} "
         f"{args.horizon} step(s) ahead from {', '.join(features)}; "
         f"train {len(X_train)} rows, test {len(X_test)}"
     )
+    if args.interval is not None:
+        progress(
+            f"{args.interval:.0%} interval: calibrated on {n_origins} forecasts "
+            f"of {n_steps} step(s) from the test period"
+        )
     start_framework()
     model = (
         _search(args, X_train, y_train, windows)

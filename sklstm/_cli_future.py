@@ -20,7 +20,6 @@ from sklstm._cli_input import (
     series_lengths,
     time_kind,
 )
-from sklstm._commands import progress
 from sklstm._timeline import following
 
 
@@ -181,12 +180,17 @@ def _held_out(series, X_train, size, horizon):
 
 
 def check_interval(args, frame, X_train, size, n_steps):
-    """Raise CommandError unless the test period calibrates ``--interval``.
+    """Count the forecasts that calibrate ``--interval``; raise if too few.
 
     The interval's half-width at each step is the ``ceil((n + 1) *
     coverage)``-th smallest error of the ``n`` forecasts of ``n_steps``
     steps from origins whose values were held out of training: a finite one
     needs ``n >= coverage / (1 - coverage)``.
+
+    Returns
+    -------
+    n_origins : int
+        The number of such forecasts, pooled over the series of a panel.
     """
     lengths = series_lengths(_held_out(frame, X_train, size, args.horizon))
     n_origins = int((lengths - size - n_steps + 1).clip(lower=0).sum())
@@ -199,7 +203,4 @@ def check_interval(args, frame, X_train, size, n_steps):
             "give a larger --test-size, fewer --future steps or a lower "
             "--interval"
         )
-    progress(
-        f"{args.interval:.0%} interval: calibrated on {n_origins} forecasts of "
-        f"{n_steps} step(s) from the test period"
-    )
+    return n_origins

@@ -894,7 +894,7 @@ def test_forecast_search_of_many_series_folds_by_time_across_series(
 
 
 def test_forecast_interval_is_calibrated_on_forecasts_of_the_test_period(
-    folder, monkeypatch
+    folder, monkeypatch, capsys
 ):
     """The half-width of each step is a quantile of held-out errors of that step."""
     monkeypatch.chdir(folder)
@@ -906,6 +906,10 @@ def test_forecast_interval_is_calibrated_on_forecasts_of_the_test_period(
          "--interval", "0.8", "--out", "out_interval"]
     )  # fmt: skip
     assert status == 0
+    assert (
+        "80% interval: calibrated on 13 forecasts of 4 step(s) from the test "
+        "period" in capsys.readouterr().err
+    )
     out = folder / "out_interval"
     written = pd.read_csv(out / "future.csv", index_col="date", parse_dates=True)
     assert list(written.index) == list(days)
@@ -922,6 +926,7 @@ def test_forecast_interval_is_calibrated_on_forecasts_of_the_test_period(
             for o in range(64, N_ROWS - 4 + 1)
         ]
     )
+    assert len(errors) == 13
     rank = int(np.ceil((len(errors) + 1) * 0.8))  # split-conformal quantile
     half_width = np.sort(errors, axis=0)[rank - 1]
     assert_allclose(written["upper"] - written["forecast"], half_width, rtol=1e-4)
