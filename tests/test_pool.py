@@ -1,6 +1,8 @@
 """Networks reused across fits: exact results, and nothing shared while alive."""
 
+import copy
 import gc
+import pickle
 import threading
 from collections import OrderedDict, deque
 
@@ -135,3 +137,19 @@ def test_fits_in_threads_match_fits_in_sequence():
     assert len({results[s][0] for s in seeds}) == len(seeds)
     for seed, prediction in zip(seeds, expected, strict=True):
         assert_array_equal(results[seed][1], prediction)
+
+
+def test_copies_keep_their_own_network_when_the_original_is_reused():
+    y = TARGETS[LSTMRegressor]
+    original = LSTMRegressor(units=3, epochs=1, batch_size=8, random_state=0)
+    expected = original.fit(X, y).predict(X)
+    copies = [copy.deepcopy(original), pickle.loads(pickle.dumps(original))]
+    network = id(original.model_)
+    del original
+    gc.collect()
+
+    reuser = LSTMRegressor(units=3, epochs=2, batch_size=8, random_state=1).fit(X, y)
+
+    assert id(reuser.model_) == network
+    for estimator in copies:
+        assert_array_equal(estimator.predict(X), expected)
