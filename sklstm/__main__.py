@@ -163,7 +163,9 @@ def _add_forecast_parser(subparsers):
         "writes future.csv, the target forecast for those steps, each fed "
         "back as the next input (the features of a row help forecast the "
         "step after it); with --id, the --id column too and the rows of every "
-        "series, the same number of steps after each series' own end",
+        "series, the same number of steps after each series' own end, and "
+        "features of one value per series (such as a store's size) may be "
+        "left out: each series keeps its value",
     )
     forecast.add_argument(
         "--interval",

@@ -28,21 +28,26 @@ def read_future(args, frame, features):
 
     Returns
     -------
-    future : DataFrame of shape (n_steps, n_features - 1)
+    future : DataFrame of shape (n_steps, n_exog)
         The columns of ``features`` but the target, indexed by time when
         ``--time-col`` is given, by (id, time) for a panel; the target is not
-        needed.
+        needed. A panel's static columns, one value per series in the data,
+        may be left out: each series keeps its value.
     """
     exog = [name for name in features if name != args.target]
     if args.id is None:
-        future = read_csv(args.future, exog, args.time_col)
+        future = read_csv(args.future, exog, args.time_col)[exog]
     else:
-        future = read_panel(args.future, exog, args.id, args.time_col)
+        static = frame[exog].groupby(level=0).nunique().le(1).all()
+        varying = [name for name in exog if not static[name]]
+        future = read_panel(
+            args.future, varying, args.id, args.time_col, list(static.index[static])
+        )
     # A file of times alone has rows, but no columns: not ``empty``.
     if not len(future):
         raise CommandError(f"{args.future} has no rows to forecast")
     if args.time_col is None:
-        return future[exog]
+        return future
     times = future.index.get_level_values(-1)
     trained = time_kind(frame.index.get_level_values(-1))
     check_time_kind(times, args.future, args.time_col, trained)
@@ -54,7 +59,7 @@ def read_future(args, frame, features):
             f"time of {args.data}, {frame.index[-1]}: give the steps that "
             "follow the data"
         )
-    return future[exog]
+    return future
 
 
 def _check_panel_future(args, frame, future):

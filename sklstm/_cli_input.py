@@ -171,7 +171,9 @@ def _index_by_time(frame, path, time_col):
     return frame
 
 
-def read_long(path, id_col, time_col, features=None, label=None, unit="sequence"):
+def read_long(
+    path, id_col, time_col, features=None, label=None, unit="sequence", optional=()
+):
     """Read a long-format CSV file: the rows of many sequences, told by an id.
 
     Parameters
@@ -190,6 +192,8 @@ def read_long(path, id_col, time_col, features=None, label=None, unit="sequence"
         A column that must exist and is no feature.
     unit : str, default="sequence"
         What one id names, in messages: ``"sequence"`` or ``"series"``.
+    optional : list of str, default=()
+        Numeric columns checked where the file has them, as features are.
 
     Returns
     -------
@@ -205,7 +209,7 @@ def read_long(path, id_col, time_col, features=None, label=None, unit="sequence"
             raise CommandError(
                 f"{path} has no feature columns besides id, label and time"
             )
-    check_numeric(frame, path, features)
+    check_numeric(frame, path, [*features, *(c for c in optional if c in frame)])
     if frame[id_col].isna().any():
         raise CommandError(f"column {id_col!r} of {path} has missing ids")
     if time_col is not None:
@@ -219,7 +223,7 @@ def read_long(path, id_col, time_col, features=None, label=None, unit="sequence"
     return frame, features
 
 
-def read_panel(path, columns, id_col, time_col):
+def read_panel(path, columns, id_col, time_col, optional=()):
     """Read a panel: many series in long format, indexed by (id, time).
 
     Parameters
@@ -231,15 +235,21 @@ def read_panel(path, columns, id_col, time_col):
     id_col, time_col : str
         Columns naming each row's series and its time; a series holds a time
         once.
+    optional : list of str, default=()
+        Numeric columns to read too where the file has them.
 
     Returns
     -------
-    panel : DataFrame of shape (n_rows, len(columns))
-        Indexed by (id, time), sorted by series, then time: the input of a
+    panel : DataFrame of shape (n_rows, n_columns)
+        ``columns``, then the ``optional`` columns found, indexed by (id,
+        time), sorted by series, then time: the input of a
         :class:`~sklstm.SlidingWindowTransformer` fitted on many series.
     """
-    frame, _ = read_long(path, id_col, time_col, list(columns), unit="series")
-    return frame.set_index([id_col, time_col])[list(columns)].sort_index()
+    frame, _ = read_long(
+        path, id_col, time_col, list(columns), unit="series", optional=optional
+    )
+    found = [c for c in optional if c in frame]
+    return frame.set_index([id_col, time_col])[[*columns, *found]].sort_index()
 
 
 def series_lengths(frame):

@@ -450,6 +450,10 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
             "after its last time in floats.csv, 37.5",
         ),
         (
+            [*FORECAST_PANEL, "--future", "future_without_promo.csv"],
+            "future_without_promo.csv has no column 'promo'",
+        ),
+        (
             [*FORECAST_PANEL, "--future", "dates_only.csv"],
             "dates_only.csv has no column 'store'",
         ),
@@ -509,6 +513,7 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         "future-skips-a-step",
         "future-of-an-unknown-series",
         "future-not-after-a-series-end-without-a-time-step",
+        "future-without-a-varying-feature",
         "future-without-id-column",
         "interval-without-future",
         "interval-with-too-few-test-forecasts",
@@ -557,6 +562,9 @@ def bad_inputs(folder):
         folder / "no_store.csv", index=False
     )
     future = pd.read_csv(folder / "panel_future.csv")
+    future.drop(columns="promo").to_csv(
+        folder / "future_without_promo.csv", index=False
+    )
     for name, rows in {
         "future_without_south": future[future["store"] != "south"],
         "future_skips_a_day": future.drop(index=future.index[1]),
@@ -940,3 +948,28 @@ def test_forecast_rejects_an_interval_outside_0_1(value, capsys):
         main(["forecast", "sales.csv", "--target", "sales", "--interval", value])
     assert exit_.value.code == 2
     assert "argument --interval: " in capsys.readouterr().err
+
+
+def test_future_of_many_series_may_leave_out_static_features(folder, monkeypatch):
+    """A column of one value per series keeps it; the file need not repeat it."""
+    monkeypatch.chdir(folder)
+    panel = read_panel("panel.csv")
+    sizes = {"north": 1.0, "south": 2.0, "east": 3.0}
+    panel["size"] = panel.index.get_level_values("store").map(sizes)
+    panel.reset_index().to_csv("sized.csv", index=False)
+    status = main(
+        ["forecast", "sized.csv", "--target", "sales", "--features", "promo",
+         "size", "--id", "store", "--time-col", "day", "--window", "3",
+         "--epochs", "1", "--units", "2", "--future", "panel_future.csv",
+         "--out", "out_sized"]
+    )  # fmt: skip
+    assert status == 0
+    written = read_panel(folder / "out_sized" / "future.csv")["forecast"]
+    model = load(folder / "out_sized" / "model.sklstm")
+    future = read_panel("panel_future.csv")
+    future["size"] = future.index.get_level_values("store").map(sizes)
+    expected = recursive_forecast(
+        model, panel[["sales", "promo", "size"]], N_AHEAD, target="sales",
+        exog=future,
+    )  # fmt: skip
+    assert_allclose(written, expected[written.index], rtol=1e-5)
