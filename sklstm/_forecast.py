@@ -1,6 +1,5 @@
 """Forecasting past the end of a series by feeding predictions back."""
 
-import math
 from functools import partial
 from numbers import Integral, Real
 
@@ -8,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_array, check_scalar, get_tags
 
+from sklstm._forecast_intervals import backtest_errors, with_interval
 from sklstm._panel import is_panel, series_rows
 from sklstm._timeline import following
 from sklstm._unwrap import fitted_parts
@@ -294,25 +294,12 @@ def recursive_forecast(
         chunks = pd.DataFrame.to_numpy
     forecast = _feed_back(estimator, chunks, rows, size, n_steps, targets)[0]
     every_row = [np.arange(n_timesteps)]
-    return _with_interval(
+    return with_interval(
         forecast,
         lambda values: _as_input_type(values, series, targets),
         interval,
-        partial(_backtest, estimator, chunks, table, every_row, size, n_steps, targets),
+        _backtest(estimator, chunks, table, every_row, size, n_steps, targets),
     )
-
-
-def _with_interval(forecast, wrap, interval, backtest):
-    """``wrap(forecast)``; with an `interval`, also ``wrap`` of its bounds.
-
-    `interval` is None or ``(coverage, n_origins)``, and ``backtest(n_origins)``
-    returns the errors of the backtest and the number of origins available.
-    """
-    if interval is None:
-        return wrap(forecast)
-    coverage, n_origins = interval
-    margin = _margin(*backtest(n_origins), coverage, n_origins)
-    return wrap(forecast), wrap(forecast - margin), wrap(forecast + margin)
 
 
 def _positions(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -320,62 +307,16 @@ def _positions(chunk: pd.DataFrame) -> pd.DataFrame:
     return chunk.set_axis(pd.Index(np.arange(len(chunk), dtype=np.float64)))
 
 
-def _backtest(estimator, chunks, table, series_rows, size, n_steps, targets, n_origins):
-    """Errors of the forecasts from the last `n_origins` origins of each series.
+def _backtest(estimator, chunks, table, series_rows, size, n_steps, targets):
+    """``backtest(n_origins)``: the errors of `estimator` from the last origins.
 
-    An origin is a row of a series with `size` rows before it and `n_steps`
-    rows from it on. Its block of ``size + n_steps`` rows is forecast as the
-    end of a series is, the columns that are not forecast keeping their
-    actual values; ``chunks`` makes a pipeline's input from blocks' rows,
-    indexed by their series id in a panel.
-
-    Returns
-    -------
-    errors : ndarray of shape (n_blocks, n_steps, n_targets)
-        Absolute errors, the origins of all series pooled.
-    n_available : int
-        Number of origins the series hold, used or not.
+    See :func:`~sklstm._forecast_intervals.backtest_errors`; ``chunks`` makes
+    a pipeline's input from blocks' rows, as for the forecast.
     """
-    block = size + n_steps
-    counts = [max(len(rows) - block + 1, 0) for rows in series_rows]
-    blocks = [
-        rows[first : first + block]
-        for rows, count in zip(series_rows, counts, strict=True)
-        for first in range(count - min(count, n_origins), count)
-    ]
-    if not blocks:
-        return np.zeros((0, n_steps, len(targets))), 0
-    rows = table.iloc[np.concatenate(blocks)].copy()
-    rows.index = rows.index.get_level_values(0)  # a panel's series ids
-    future = np.arange(0, len(rows), block)[:, np.newaxis] + np.arange(size, block)
-    actual = rows.iloc[future.ravel(), targets].to_numpy(np.float64)
-    forecast = _feed_back(estimator, chunks, rows, size, n_steps, targets)
-    return np.abs(actual.reshape(forecast.shape) - forecast), sum(counts)
-
-
-def _margin(errors, n_available: int, coverage: float, n_origins: int):
-    """Split-conformal half-width of each step and target.
-
-    The ``ceil((n + 1) * coverage)``-th smallest of the ``n`` errors of a
-    step; its coverage holds over exchangeable errors (Vovk et al., 2005).
-
-    Returns
-    -------
-    margin : ndarray of shape (n_steps, n_targets)
-    """
-    n = len(errors)
-    # Rounding first keeps (n + 1) * coverage = 9.000000000000002 at rank 9.
-    rank = math.ceil(round((n + 1) * coverage, 9))
-    if rank > n:
-        needed = math.ceil(round(coverage / (1 - coverage), 9))
-        raise ValueError(
-            f"coverage={coverage} needs at least {needed} backtest origins, got "
-            f"{n}: series holds {n_available} (an origin has window_size rows "
-            f"before it and n_steps after it) and n_origins={n_origins} per "
-            "series; pass a longer series, a larger n_origins, fewer n_steps or "
-            "a lower coverage"
-        )
-    return np.partition(errors, rank - 1, axis=0)[rank - 1]
+    feed_back = partial(_feed_back, estimator, chunks)
+    return partial(
+        backtest_errors, feed_back, table, series_rows, size, n_steps, targets
+    )
 
 
 def _feed_back(estimator, chunks, rows, size: int, n_steps: int, targets):
@@ -454,11 +395,11 @@ def _panel_forecast(
         ],
         names=table.index.names,
     )
-    return _with_interval(
+    return with_interval(
         forecast,
         lambda values: _panel_result(values, index, forecast_columns),
         interval,
-        partial(_backtest, estimator, chunks, table, rows, size, n_steps, targets),
+        _backtest(estimator, chunks, table, rows, size, n_steps, targets),
     )
 
 
