@@ -1,13 +1,14 @@
-"""Sliding windows over a time-ordered series, placed in time, as strided views."""
+"""SlidingWindowTransformer: its parameters, fit and transform, and panels.
 
-import warnings
+Where new rows fall in time is worked out in :mod:`sklstm._placement`; the
+strided windows themselves come from :mod:`sklstm._make_windows`.
+"""
+
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_array, check_scalar
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -15,18 +16,23 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sklstm._panel import is_panel, series_rows
-from sklstm._timeline import (
-    gap_positions,
-    index_kind,
-    is_default,
-    key_label,
-    next_keys,
-    step_label,
-    time_index,
-    time_level,
-    time_step,
+# Imported from here by sklstm.__init__ (make_windows) and sklstm._forecast.
+from sklstm._make_windows import (  # noqa: F401
+    _target_indices,
+    column_labels,
+    make_windows,
+    series_2d,
 )
+from sklstm._panel import is_panel, series_rows
+from sklstm._placement import (
+    assemble,
+    gap_notes,
+    place_array,
+    place_by_index,
+    placing_keys,
+    warn_gaps,
+)
+from sklstm._timeline import gap_positions, time_index, time_step
 
 _OUTPUTS = (None, "default", "pandas", "polars")
 
@@ -297,7 +303,7 @@ class SlidingWindowTransformer(
             windows, notes = self._fit_panel_windows(X)
         else:
             windows, notes = self._fit_windows(X)
-        _warn_gaps(notes, stacklevel=4)  # past the _fit_context wrapper
+        warn_gaps(notes, stacklevel=4)  # past the _fit_context wrapper
         return windows
 
     def transform(self, X):
@@ -326,7 +332,7 @@ class SlidingWindowTransformer(
                 "pandas with set_output(transform='pandas')"
             )
         windows, notes = self._windows(X)
-        _warn_gaps(notes)
+        warn_gaps(notes)
         return windows
 
     def set_output(self, *, transform=None):
@@ -406,25 +412,25 @@ class SlidingWindowTransformer(
         buffer = self._fit_buffer(X, n_history=self.window_size - 1)
         step = self.index_step_
         if step is None:
-            return self._assemble(buffer, [(0, self.series_[:0])]), []
+            return assemble(self, buffer, [(0, self.series_[:0])]), []
         starts = np.r_[0, self.index_gaps_]
-        runs, gaps = self._place_by_index(self.series_, self.index_, step, starts)
-        return self._assemble(buffer, runs), self._gap_notes(gaps, step)
+        runs, gaps = place_by_index(self, self.series_, self.index_, step, starts)
+        return assemble(self, buffer, runs), gap_notes(self, gaps, step)
 
     def _windows(self, X):
         """The windows of one series placed against the fitted one, and notes."""
         buffer = self._buffer(X, self.window_size - 1, reset=False)
         values = buffer[self.window_size - 1 :]
         if self.history == "none":
-            return self._assemble(buffer, [(0, self.series_[:0])]), []
-        keys, step = self._placing_keys(X, values)
+            return assemble(self, buffer, [(0, self.series_[:0])]), []
+        keys, step = placing_keys(self, X, values)
         if keys is None:
-            runs, gaps = self._place_array(values)
+            runs, gaps = place_array(self, values)
         elif step is None:  # one date, and no step to reach another: a start
             runs, gaps = [(0, self.series_[:0])], []
         else:
-            runs, gaps = self._place_by_index(values, keys, step)
-        return self._assemble(buffer, runs), self._gap_notes(gaps, step)
+            runs, gaps = place_by_index(self, values, keys, step)
+        return assemble(self, buffer, runs), gap_notes(self, gaps, step)
 
     def _fit_panel(self, X):
         """Fit one transformer per series of the panel `X`."""
@@ -471,7 +477,7 @@ class SlidingWindowTransformer(
             for position in fitted
         ]
         windows, notes = self._gather(ids, parts, windowers)
-        _warn_gaps(notes, stacklevel=4)
+        warn_gaps(notes, stacklevel=4)
         return windows
 
     def _gather(self, ids, parts, windowers):
@@ -523,374 +529,3 @@ class SlidingWindowTransformer(
             ) from None
         buffer[n_history:] = X
         return buffer
-
-    def _placing_keys(self, X, values):
-        """`X`'s keys on the fitted time axis and one time step.
-
-        The step is the fitted one, else (a fit on one date) `X`'s, else
-        None. The keys are None where `X` is placed as an array.
-        """
-        if self.index_ is None:
-            return None, self.index_step_
-        placed = time_index(X)
-        if placed is None:
-            return None, self.index_step_
-        dtype, keys = placed
-        fitted_kind, kind = index_kind(self.index_dtype_), index_kind(dtype)
-        if "integer" in (fitted_kind, kind) and fitted_kind != kind:
-            return None, self.index_step_
-        if fitted_kind != kind or (kind == "period" and dtype != self.index_dtype_):
-            raise ValueError(
-                f"X has an index of dtype {dtype}, which cannot be placed on the "
-                f"fitted index of dtype {self.index_dtype_}: convert it (for "
-                "example with to_period() or to_timestamp()) or pass "
-                "history='none'"
-            )
-        if kind == "datetime" and ("," in dtype) != ("," in self.index_dtype_):
-            raise ValueError(
-                f"X has an index of dtype {dtype} and the fitted index is "
-                f"{self.index_dtype_}: both need a timezone, or neither"
-            )
-        if kind == "integer" and is_default(keys):
-            # A default index is what a frame made from an array gets: it
-            # tells no time unless the fitted series began at 0 too and `X`
-            # agrees with it.
-            common = min(len(values), len(self.series_))
-            if not is_default(self.index_) or not np.array_equal(
-                values[:common], self.series_[:common]
-            ):
-                return None, self.index_step_
-        step = self.index_step_
-        if step is None:
-            step = time_step(time_level(X.index), keys, dtype)
-        return keys, step
-
-    def _place_array(self, values):
-        """The prefix rule: `X` begins with the fitted series, or continues it."""
-        n_fitted, n_history = len(self.series_), self.window_size - 1
-        if len(values) >= n_fitted and _starts_with(values, self.series_):
-            return [(0, self.series_[:0])], []
-        low = max(n_fitted - n_history, self._run_start(n_fitted))
-        if low > max(n_fitted - n_history, 0):  # a gap in the fitted series
-            return [(0, self.series_[low:])], [(self.index_[low - 1], self.index_[low])]
-        return [(0, self.series_[low:])], []
-
-    def _place_by_index(self, values, keys, step, starts=None):
-        """Cut `X` into runs of consecutive time steps; find each one's history.
-
-        Returns ``[(first row of the run, rows before it)]`` and the gaps, as
-        ``(key before, key after)``, where a history is padded.
-        """
-        if starts is None:
-            starts = np.r_[0, gap_positions(keys, step, self.index_dtype_)]
-        runs, earliest_keys, gaps = [], [], []
-        for start in starts:
-            rows, earliest = self._history(
-                values, keys, step, starts, runs, earliest_keys
-            )
-            runs.append((start, rows))
-            earliest_keys.append(earliest)
-            known = [
-                labels[found - 1]
-                for labels in (keys, self.index_)
-                if (found := np.searchsorted(labels, earliest)) > 0
-            ]
-            if len(rows) < self.window_size - 1 and known:
-                gaps.append((max(known), earliest))
-        return runs, gaps
-
-    def _history(self, values, keys, step, starts, runs, earliest_keys):
-        """The rows that precede the next run of `X` in time, and the first key.
-
-        Walks back from the run's first row, one stretch of consecutive time
-        steps at a time, through `X`'s earlier runs (their rows, then their
-        histories) and the fitted series, until ``window_size - 1`` rows are
-        found or a time step is missing.
-        """
-        need = self.window_size - 1
-        pieces, earliest = [], keys[starts[len(runs)]]
-        while need:
-            row = np.searchsorted(keys, earliest) - 1
-            if row >= 0 and self._follows(keys[row], earliest, step):
-                run = np.searchsorted(starts, row, side="right") - 1
-                low = max(starts[run], row + 1 - need)
-                pieces.append(values[low : row + 1])
-                need -= row + 1 - low
-                earliest = keys[low]
-                if need and low == starts[run]:  # that run's own history
-                    pieces.append(runs[run][1][-need:])
-                    need -= len(pieces[-1])
-                    earliest = earliest_keys[run]
-                    break
-                continue
-            position = np.searchsorted(self.index_, earliest) - 1
-            if position >= 0 and self._follows(self.index_[position], earliest, step):
-                low = max(position + 1 - need, self._run_start(position + 1))
-                pieces.append(self.series_[low : position + 1])
-                need -= position + 1 - low
-                earliest = self.index_[low]
-                continue
-            break
-        rows = np.concatenate(pieces[::-1]) if pieces else self.series_[:0]
-        return rows, earliest
-
-    def _follows(self, key, later, step) -> bool:
-        """Whether `later` is one time `step` after `key`."""
-        return next_keys(np.array([key]), step, self.index_dtype_)[0] == later
-
-    def _run_start(self, stop: int) -> int:
-        """First position of the fitted run of consecutive steps before `stop`."""
-        after = np.searchsorted(self.index_gaps_, stop - 1, side="right")
-        return int(self.index_gaps_[after - 1]) if after else 0
-
-    def _assemble(self, buffer: np.ndarray, runs) -> np.ndarray:
-        """Fill each run's history and return the windows of the runs."""
-        n_history = self.window_size - 1
-        values = buffer[n_history:]
-        if len(runs) == 1:
-            self._fill(buffer[:n_history], runs[0][1], values[0])
-            return _windows(buffer, self.window_size)
-        ends = [start for start, _ in runs[1:]] + [len(values)]
-        pieces = []
-        for (start, rows), end in zip(runs, ends, strict=True):
-            piece = np.empty((n_history + end - start, values.shape[1]), np.float32)
-            piece[n_history:] = values[start:end]
-            self._fill(piece[:n_history], rows, values[start])
-            pieces.append(_windows(piece, self.window_size))
-        windows = np.concatenate(pieces)
-        windows.flags.writeable = False
-        return windows
-
-    def _fill(self, head: np.ndarray, rows: np.ndarray, first: np.ndarray) -> None:
-        """Write `rows` at the end of `head` and pad before them."""
-        n_pad = len(head) - len(rows)
-        head[n_pad:] = rows
-        earliest = rows[0] if len(rows) else first
-        head[:n_pad] = earliest if self.padding == "edge" else 0
-
-    def _gap_notes(self, gaps, step):
-        """Where the first of `gaps` is and how many there are, or nothing."""
-        if not gaps:
-            return []
-        before, after = (self._label(key) for key in gaps[0])
-        label = step_label(step, self.index_dtype_)
-        note = f"between {before} and {after}, one step being {label}"
-        return [(note, len(dict.fromkeys(gaps)))]
-
-    def _label(self, key) -> str:
-        """`key` of `index_` as the label it was, for messages."""
-        return key_label(key, self.index_dtype_)
-
-
-def _warn_gaps(notes, stacklevel: int = 3) -> None:
-    """One warning for the gaps of all series: the first, and a count."""
-    if not notes:
-        return
-    first, count = notes[0]
-    others = sum(count for _, count in notes) - 1
-    warnings.warn(
-        f"X skips time steps {first}"
-        + (f" (and {others} more gap(s))" if others else "")
-        + ": the windows after a gap are padded as at the start of a series "
-        "and hold no row from before it",
-        UserWarning,
-        stacklevel=stacklevel,
-    )
-
-
-def _starts_with(values: np.ndarray, series: np.ndarray) -> bool:
-    """Whether `values` begins with the rows of `series`, in O(len(series))."""
-    n_rows = len(series)
-    return (
-        np.array_equal(values[n_rows - 1], series[-1])
-        and np.array_equal(values[0], series[0])
-        and np.array_equal(values[:n_rows], series)
-    )
-
-
-def make_windows(series, window_size, horizon=1, target=None):
-    """Frame a series as supervised windows and the steps that follow them.
-
-    Window ``i`` holds rows ``i`` to ``i + window_size - 1`` of `series`; its
-    target is the `target` column(s) in the `horizon` rows after it. Every
-    window is complete: nothing is padded.
-
-    Parameters
-    ----------
-    series : array-like of shape (n_timesteps, n_features) or (n_timesteps,)
-        Time-ordered series, one row per time step; 1D is one feature. Or a
-        panel of many series: a DataFrame (or Series) indexed by (series id,
-        time), each series' rows in time order (see Notes).
-
-    window_size : int
-        Number of consecutive time steps per window.
-
-    horizon : int, default=1
-        Number of future time steps to predict after each window.
-
-    target : int, str or list of int or str, default=None
-        Target column(s), each named once: a column label of a DataFrame
-        (a Series' name), else a position, so that integer labels such as
-        ``5`` and ``7`` name columns before positions do. None means every
-        column.
-
-    Returns
-    -------
-    X : ndarray of shape (n_samples, window_size, n_features)
-        Read-only float32 windows, with
-        ``n_samples = n_timesteps - window_size - horizon + 1``. A strided
-        view of `series` when it is already a float32 array, else of its
-        float32 copy.
-
-    y : ndarray of shape (n_samples,) or (n_samples, horizon * n_targets)
-        Float32 targets. 1D for one step of one column; otherwise step-major:
-        every target of step 1, then every target of step 2, and so on.
-
-    See Also
-    --------
-    SlidingWindowTransformer : Length-preserving windows for a pipeline.
-    PanelTimeSeriesSplit : Cross-validation of a panel, split by time.
-
-    Notes
-    -----
-    A panel is windowed series by series, and never across two series: `X`
-    and `y` are the windows and targets of each series in turn, in the order
-    of the series' first rows, each series' in time order. A series with
-    fewer than ``window_size + horizon`` rows gives none. Rows are read as
-    consecutive time steps, as for one series. The windows of a panel are a
-    float32 copy (``n_samples * window_size * n_features`` values), not a
-    view.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> from sklstm import make_windows
-    >>> X, y = make_windows(np.arange(6.0), window_size=3)
-    >>> X[:, :, 0]
-    array([[0., 1., 2.],
-           [1., 2., 3.],
-           [2., 3., 4.]], dtype=float32)
-    >>> y
-    array([3., 4., 5.], dtype=float32)
-    >>> make_windows(np.arange(12.0).reshape(6, 2), 2, horizon=2)[1].shape
-    (3, 4)
-
-    A panel of two series, ``a`` and ``b``:
-
-    >>> index = pd.MultiIndex.from_product([["a", "b"], range(4)])
-    >>> panel = pd.Series([0.0, 1, 2, 3, 10, 11, 12, 13], index=index)
-    >>> X, y = make_windows(panel, window_size=2)
-    >>> X[:, :, 0]
-    array([[ 0.,  1.],
-           [ 1.,  2.],
-           [10., 11.],
-           [11., 12.]], dtype=float32)
-    >>> y
-    array([ 2.,  3., 12., 13.], dtype=float32)
-    """
-    check_scalar(window_size, "window_size", Integral, min_val=1)
-    check_scalar(horizon, "horizon", Integral, min_val=1)
-    values = series_2d(series, np.float32)
-    targets = _target_indices(target, column_labels(series), values.shape[1])
-    needed = window_size + horizon
-    if is_panel(series):
-        rows = [r for r in series_rows(series.index)[1] if len(r) >= needed]
-        if not rows:
-            raise ValueError(
-                f"no series of the panel has window_size + horizon = {needed} "
-                "rows, the fewest that give a window and its target"
-            )
-        framed = [_framed(values[r], window_size, horizon, targets) for r in rows]
-        X, y = (np.concatenate(parts) for parts in zip(*framed, strict=True))
-        X.flags.writeable = False
-    elif len(values) < needed:
-        raise ValueError(
-            f"series has {len(values)} rows, need at least "
-            f"window_size + horizon = {needed}"
-        )
-    else:
-        X, y = _framed(values, window_size, horizon, targets)
-    return X, (y[:, 0] if y.shape[1] == 1 else y)
-
-
-def _framed(values: np.ndarray, window_size: int, horizon: int, targets):
-    """Windows of one series, and the target rows after them, 2D, step-major."""
-    X = _windows(values[: len(values) - horizon], window_size)
-    steps = sliding_window_view(values[window_size:], horizon, axis=0)
-    return X, steps[:, targets, :].transpose(0, 2, 1).reshape(X.shape[0], -1)
-
-
-def series_2d(series, dtype):
-    """Validate a time series; return it as ``(n_timesteps, n_features)``.
-
-    Parameters
-    ----------
-    series : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
-        Time-ordered values; a 1D series has one feature.
-    dtype : numpy dtype
-        Dtype of the returned array.
-
-    Returns
-    -------
-    values : ndarray of shape (n_timesteps, n_features)
-    """
-    values = check_array(
-        series, dtype=dtype, ensure_2d=False, allow_nd=True, input_name="series"
-    )
-    if values.ndim > 2:
-        raise ValueError(
-            "series must have shape (n_timesteps,) or (n_timesteps, n_features), "
-            f"got shape {values.shape}"
-        )
-    return values.reshape(-1, 1) if values.ndim == 1 else values
-
-
-def _windows(buffer: np.ndarray, window_size: int) -> np.ndarray:
-    """Read-only view of shape (n_rows - window_size + 1, window_size, f)."""
-    return sliding_window_view(buffer, window_size, axis=0).transpose(0, 2, 1)
-
-
-def column_labels(series):
-    """The column labels of `series` (a named Series': its name), or None."""
-    if isinstance(series, pd.DataFrame):
-        return series.columns
-    if isinstance(series, pd.Series) and series.name is not None:
-        return pd.Index([series.name])
-    return None
-
-
-def _target_indices(target, columns, n_features: int) -> list[int]:
-    """Resolve `target` to positional indices of the series' columns.
-
-    Each target is a label of `columns` if it is one, else a position.
-    """
-    if target is None:
-        return list(range(n_features))
-    targets = [target] if isinstance(target, (str, Integral)) else list(target)
-    if not targets:
-        raise ValueError("target must name at least one column, got an empty list")
-    labels = [] if columns is None else list(columns)
-    indices = []
-    for name in targets:
-        if isinstance(name, (bool, np.bool_)):  # True == 1, but names no column
-            index = None
-        elif name in labels:
-            index = labels.index(name)
-        elif isinstance(name, Integral) and -n_features <= name < n_features:
-            index = int(name) % n_features
-        else:
-            index = None
-        if index is None:
-            raise ValueError(
-                f"target {name!r} is not a column of series: expected "
-                + (f"one of the labels {labels} or " if labels else "")
-                + f"a position in [{-n_features}, {n_features})"
-            )
-        if index in indices:
-            raise ValueError(
-                f"target names the column {name!r} (position {index}) twice: "
-                "name each column once"
-            )
-        indices.append(index)
-    return indices
