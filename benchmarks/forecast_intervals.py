@@ -32,29 +32,15 @@ Series: a noisy sine (period 25, Gaussian noise of sd 0.2) and a trending
 one (slope 0.01 per step plus the same sine and noise) whose test quarter
 lies beyond the training range, learned with ``normalize="last"``. Run::
 
-    python benchmarks/forecast_intervals.py [--fast] [--json FILE]
+    python benchmarks/forecast_intervals.py --backend jax [--fast] [--json FILE]
 """
 
-import argparse
 import json
-import os
 import sys
 import time
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.compose import TransformedTargetRegressor  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import MinMaxScaler  # noqa: E402
-
-from sklstm import (  # noqa: E402
-    LSTMRegressor,
-    SlidingWindowTransformer,
-    recursive_forecast,
-)
+import numpy as np
+from run import backend_parser, select_backend
 
 LEVELS = (0.8, 0.9, 0.95)
 WINDOW = 24
@@ -74,6 +60,12 @@ def catalog(n_points):
 
 def fitted_model(series, n_train, normalize, config):
     """The scaled window pipeline, fitted on the one-step framing of the start."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    from sklstm import LSTMRegressor, SlidingWindowTransformer
+
     lstm = LSTMRegressor(
         units=config["units"],
         epochs=config["epochs"],
@@ -89,6 +81,8 @@ def fitted_model(series, n_train, normalize, config):
 
 def half_widths(model, series, n_train, n_calibration, horizon):
     """Method -> level -> half-width per step, shape (horizon,)."""
+    from sklstm import recursive_forecast
+
     train = series[:n_train]
     residuals = np.abs(model.predict(train[:-1, np.newaxis]) - train[1:])
     # The first windows are padded: their residuals are not the model's.
@@ -111,6 +105,8 @@ def rolling_widths(model, series, n_train, start, horizon):
     Recalibrated at the first origin of each block of `BLOCK` test origins,
     on the `ROLLING_ORIGINS` origins before it.
     """
+    from sklstm import recursive_forecast
+
     origins = range(start, len(series) - horizon + 1)
     widths = {level: np.empty((len(origins), horizon)) for level in LEVELS}
     for first in range(0, len(origins), BLOCK):
@@ -125,6 +121,8 @@ def rolling_widths(model, series, n_train, start, horizon):
 
 def test_errors(model, series, start, horizon):
     """Absolute errors of the forecasts from every test origin, (n, horizon)."""
+    from sklstm import recursive_forecast
+
     return np.array(
         [
             np.abs(
@@ -185,12 +183,16 @@ def table(row, steps):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    argv = sys.argv[1:] if argv is None else argv
+    parser = backend_parser(__doc__)
     parser.add_argument("--fast", action="store_true", help="smoke-test scale")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args(argv)
+    select_backend(args.backend, argv)
+    import keras
+
     if args.fast:
-        config, n_points = {"units": 2, "epochs": 2, "horizon": 4}, 240
+        config, n_points = {"units": 2, "epochs": 2, "horizon": 3}, 160
     else:
         config, n_points = {"units": 16, "epochs": 30, "horizon": 12}, 1000
     keras.utils.set_random_seed(0)
@@ -205,7 +207,15 @@ def main(argv=None):
         print(table(rows[-1], range(1, config["horizon"] + 1)))
     if args.json:
         with open(args.json, "w") as file:
-            json.dump({"config": config, "n_points": n_points, "rows": rows}, file)
+            json.dump(
+                {
+                    "backend": args.backend,
+                    "config": config,
+                    "n_points": n_points,
+                    "rows": rows,
+                },
+                file,
+            )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 RUN = Path(__file__).parents[1] / "benchmarks" / "run.py"
@@ -132,3 +133,27 @@ def test_search_benchmark_times_both_implementations(search_run):
         timings = [report["imports_s"][name], record["wall_s"], *record["fit_s"]]
         assert all(math.isfinite(t) and t > 0 for t in timings)
     assert "| first search (s) |" in table
+
+
+FORECAST_INTERVALS = RUN.with_name("forecast_intervals.py")
+
+
+def test_forecast_interval_benchmark_reports_every_method_level_and_step(tmp_path):
+    report, table = _run_script(FORECAST_INTERVALS, tmp_path, "--fast")
+    assert report["backend"] == os.environ.get("KERAS_BACKEND", "tensorflow")
+    horizon = report["config"]["horizon"]
+    assert [row["series"] for row in report["rows"]] == ["noisy sine", "trend"]
+    for row in report["rows"]:
+        assert row["n_test_origins"] > 0
+        assert list(row["results"]) == ["naive", "in-sample", "calibrated", "rolling"]
+        for by_level in row["results"].values():
+            assert list(by_level) == ["0.8", "0.9", "0.95"]
+            for result in by_level.values():
+                assert len(result["coverage"]) == len(result["width"]) == horizon
+                assert all(0 <= share <= 1 for share in result["coverage"])
+                assert all(math.isfinite(w) and w > 0 for w in result["width"])
+            # A higher level never narrows an interval, step by step.
+            widths = np.array([result["width"] for result in by_level.values()])
+            assert (np.diff(widths, axis=0) >= 0).all()
+        assert f"{row['n_test_origins']} test origins" in table
+    assert "| level | step | naive | in-sample | calibrated | rolling |" in table
