@@ -308,10 +308,10 @@ def _positions(chunk: pd.DataFrame) -> pd.DataFrame:
 
 
 def _backtest(estimator, chunks, table, series_rows, size, n_steps, targets):
-    """``backtest(n_origins)``: the errors of `estimator` from the last origins.
+    """The backtest of `estimator` on `table`, a function of ``n_origins``.
 
-    See :func:`~sklstm._forecast_intervals.backtest_errors`; ``chunks`` makes
-    a pipeline's input from blocks' rows, as for the forecast.
+    It returns what :func:`~sklstm._forecast_intervals.backtest_errors`
+    does, forecasting as :func:`_feed_back` does with ``chunks``.
     """
     feed_back = partial(_feed_back, estimator, chunks)
     return partial(
