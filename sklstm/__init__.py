@@ -20,7 +20,7 @@ _MODULES = {
     "PanelTimeSeriesSplit": "sklstm._panel",
     "SlidingWindowTransformer": "sklstm._window",
     "load": "sklstm._saving",
-    "make_windows": "sklstm._window",
+    "make_windows": "sklstm._make_windows",
     "predict_interval": "sklstm._intervals",
     "predict_quantiles": "sklstm._intervals",
     "recursive_forecast": "sklstm._forecast",

@@ -8,15 +8,11 @@ import pandas as pd
 from sklearn.utils import check_array, check_scalar, get_tags
 
 from sklstm._forecast_intervals import backtest_errors, with_interval
+from sklstm._make_windows import _target_indices, column_labels, series_2d
 from sklstm._panel import is_panel, series_rows
 from sklstm._timeline import following
 from sklstm._unwrap import fitted_parts
-from sklstm._window import (
-    SlidingWindowTransformer,
-    _target_indices,
-    column_labels,
-    series_2d,
-)
+from sklstm._window import SlidingWindowTransformer
 
 
 def recursive_forecast(

@@ -16,13 +16,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-# Imported from here by sklstm.__init__ (make_windows) and sklstm._forecast.
-from sklstm._make_windows import (  # noqa: F401
-    _target_indices,
-    column_labels,
-    make_windows,
-    series_2d,
-)
 from sklstm._panel import is_panel, series_rows
 from sklstm._placement import (
     assemble,
