@@ -131,12 +131,14 @@ def select_backend(backend, argv):
     """Set ``KERAS_BACKEND`` before keras is imported.
 
     Keras fixes its backend on first import, so if this process has already
-    imported keras with another backend, start over in a fresh one.
+    imported keras with another backend, start the running script over in a
+    fresh one.
     """
     keras = sys.modules.get("keras")
     if keras is not None and keras.backend.backend() != backend:
         env = os.environ | {"KERAS_BACKEND": backend}
-        os.execve(sys.executable, [sys.executable, __file__, *argv], env)
+        script = sys.argv[0]
+        os.execve(sys.executable, [sys.executable, script, *argv], env)
     os.environ["KERAS_BACKEND"] = backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
