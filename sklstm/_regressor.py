@@ -6,9 +6,10 @@ from numbers import Real
 import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper
+from scipy.sparse import issparse
 from sklearn.base import RegressorMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import RegressorTags, _safe_indexing
+from sklearn.utils import RegressorTags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
@@ -36,6 +37,19 @@ from sklstm._trend import add_reference_skip, fit_skip, gate_outputs, normalize_
 
 def _has_quantiles(estimator):
     return estimator.quantiles is not None
+
+
+def _rows(data, rows):
+    """The ``rows`` (a slice) of array-like ``data``, keeping what ``_fit`` reads
+    from its type: the sequences of a list, the column names of a DataFrame."""
+    if issparse(data):
+        # Refused by _fit, with scikit-learn's message.
+        return data.tocsr()[rows]
+    if hasattr(data, "iloc"):
+        return data.iloc[rows]
+    if hasattr(data, "__getitem__"):
+        return data[rows]
+    return np.asarray(data)[rows]
 
 
 class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
@@ -438,7 +452,9 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         """
         self._validate_params()
         levels = self._quantile_levels()
-        n_calibration = 0 if levels is None else self._calibration_size(X, y)
+        n_calibration = (
+            0 if levels is None else self._calibration_size(X, y, sample_weight)
+        )
         if not n_calibration:
             self._fit(X, y, sample_weight, validation_data, incremental)
             self.quantiles_ = levels
@@ -447,22 +463,20 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         n_fit = _num_samples(X) - n_calibration
         rows, tail = slice(0, n_fit), slice(n_fit, None)
         if sample_weight is not None:
-            sample_weight = _safe_indexing(sample_weight, rows)
+            sample_weight = _rows(sample_weight, rows)
         warm = hasattr(self, "model_") and (incremental or self.warm_start)
         before = FittedState(self, warm=warm)
         self._fit(
-            _safe_indexing(X, rows),
-            _safe_indexing(y, rows),
+            _rows(X, rows),
+            _rows(y, rows),
             sample_weight,
             validation_data,
             incremental,
         )
         try:
             self.quantiles_ = levels
-            self.calibration_quantiles_ = self._quantile_outputs(
-                _safe_indexing(X, tail)
-            )
-            y_tail = self._validate_target(_safe_indexing(y, tail), reset=False)
+            self.calibration_quantiles_ = self._quantile_outputs(_rows(X, tail))
+            y_tail = self._validate_target(_rows(y, tail), reset=False)
             self.calibration_targets_ = y_tail.reshape(n_calibration, -1).astype(
                 np.float64
             )
@@ -484,14 +498,15 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
             )
         return levels
 
-    def _calibration_size(self, X, y):
+    def _calibration_size(self, X, y, sample_weight):
         """How many rows at the end of ``X`` calibrate the intervals."""
         if not self.calibration_fraction or y is None:
             # Without y, _fit raises its own error.
             return 0
         _check_array_like(X, "X")
         _check_array_like(y, "y")
-        check_consistent_length(X, y)
+        # Before the split, which would cut a longer sample_weight to size.
+        check_consistent_length(X, y, sample_weight)
         n_samples = _num_samples(X)
         # Rounded as validation_split is, so that the two fractions agree.
         n_fit = math.floor(n_samples * (1.0 - self.calibration_fraction))
@@ -499,7 +514,7 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
             what = "training" if n_fit == 0 else "calibration"
             raise ValueError(
                 f"calibration_fraction={self.calibration_fraction} leaves no "
-                f"{what} samples out of {n_samples}; use more rows, or "
+                f"{what} samples of n_samples={n_samples}; use more rows, or "
                 "calibration_fraction=0 for uncalibrated intervals"
             )
         return n_samples - n_fit

@@ -4,6 +4,7 @@ import json
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.compose import TransformedTargetRegressor
@@ -224,14 +225,30 @@ def test_coverage_needs_enough_calibration_rows(data, single):
         (1.0, "calibration_fraction"),
         (-0.1, "calibration_fraction"),
         ("0.2", "calibration_fraction"),
-        (1e-20, "calibration_fraction=1e-20 leaves no calibration samples out of 50"),
-        (0.99, "calibration_fraction=0.99 leaves no training samples out of 50"),
+        (1e-20, "fraction=1e-20 leaves no calibration samples of n_samples=50"),
+        (0.99, "fraction=0.99 leaves no training samples of n_samples=50"),
     ],
 )
 def test_bad_calibration_fraction_raises(data, fraction, match):
     X, y, _ = data
     with pytest.raises(ValueError, match=match):
         tiny(calibration_fraction=fraction).fit(X, y)
+
+
+def test_calibration_split_keeps_what_fit_reads_from_the_input(data):
+    # A DataFrame keeps its column names, a list of sequences of different
+    # lengths its padding, and a sample_weight too long is refused before
+    # the split could cut it to size.
+    X, y, _ = data
+    frame = pd.DataFrame(X[:, :, 0], columns=["a", "b", "c", "d"])
+    model = tiny(epochs=1).fit(frame, y)
+    assert list(model.feature_names_in_) == ["a", "b", "c", "d"]
+    assert model.predict_quantiles(frame).shape == (50, 3)
+    sequences = [X[i, : 2 + i % 3] for i in range(50)]
+    model = tiny(epochs=1).fit(sequences, y)
+    assert model.calibration_quantiles_.shape == (10, 1, 3)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        tiny(epochs=1).fit(X, y, sample_weight=np.ones(51))
 
 
 def test_quantiles_refuse_another_loss(data):
