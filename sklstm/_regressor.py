@@ -194,7 +194,10 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     given and keeps the quantiles the trained network predicts for those
     last rows, with their targets, to calibrate :meth:`predict_interval`.
     Rows in time order make this the split-conformal calibration of a
-    forecaster on its most recent past.
+    forecaster on its most recent past. With targets ``H`` steps ahead
+    (``make_windows(horizon=H)``), the last ``H - 1`` training rows share
+    target values with the first calibration rows, a small optimism when the
+    calibration rows are many more than ``H``.
 
     A fit that fails or is interrupted (``ValueError``, a
     ``FloatingPointError`` when the loss diverges, ``KeyboardInterrupt``)
@@ -374,13 +377,14 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         predicted quantiles, at levels ``(1 - coverage) / 2`` and ``(1 +
         coverage) / 2`` (interpolated linearly between learned levels, and
         taken at the outermost ones beyond them), is widened or narrowed by
-        the amount that makes ``coverage`` of the calibration rows fall
-        inside. For a new sample exchangeable with the calibration rows, the
-        interval then holds the target with probability at least
-        ``coverage``, however good the network's fit; on a series, this holds
-        as far as the recent past resembles the future. Bounds never cross
-        the median. With ``calibration_fraction=0`` the interval is the raw
-        (interpolated) quantiles, without guarantee.
+        the amount that puts ``ceil((n + 1) * coverage)`` of the ``n``
+        calibration rows inside, for each target (or step ahead) apart. For a
+        new sample exchangeable with the calibration rows, the interval then
+        holds the target with probability at least ``coverage``, however good
+        the network's fit; on a series, this holds as far as the recent past
+        resembles the future. Bounds never cross the median. Fitted with
+        ``calibration_fraction=0``, the interval is the raw (interpolated)
+        quantiles, without guarantee.
 
         Parameters
         ----------
