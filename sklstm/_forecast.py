@@ -8,8 +8,9 @@ import pandas as pd
 from sklearn.utils import check_array, check_scalar, get_tags
 
 from sklstm._forecast_intervals import backtest_errors, with_interval
+from sklstm._forecast_panel import panel_blocks
 from sklstm._make_windows import _target_indices, column_labels, series_2d
-from sklstm._panel import is_panel, series_rows
+from sklstm._panel import is_panel
 from sklstm._timeline import following
 from sklstm._unwrap import fitted_parts
 from sklstm._window import SlidingWindowTransformer
@@ -246,30 +247,67 @@ def recursive_forecast(
             include_boundaries="neither",
         )
     interval = None if coverage is None else (coverage, n_origins)
-    if is_panel(series):
-        return _panel_forecast(
-            estimator, series, n_steps, target, exog, window_size, ids, interval
-        )
-    if ids is not None:
+    panel = is_panel(series)
+    if ids is not None and not panel:
         raise ValueError(
             "ids selects series of a panel, a frame indexed by (series id, "
             "time), but series is one series; leave ids None"
         )
-    table = _as_table(series)
-    n_timesteps, n_features = table.shape
     columns = column_labels(series)
     table, targets, window, size = _prepare(
-        estimator, table, columns, target, window_size
+        estimator, _as_table(series), columns, target, window_size
     )
-    others = [i for i in range(n_features) if i not in targets]
-    named = window is not None and hasattr(estimator, "feature_names_in_")
-    if named and columns is None and len(estimator.feature_names_in_) == n_features:
-        table = table.set_axis(estimator.feature_names_in_, axis=1)
+    if panel:
+        blocks, chunks, rows, wrap = panel_blocks(
+            table, targets, window, size, n_steps, exog, ids, _future_index
+        )
+    else:
+        table = _named_as_fitted(estimator, table, columns, window)
+        blocks, chunks, wrap = _series_block(
+            estimator, series, table, columns, targets, window, size, n_steps, exog
+        )
+        rows = [np.arange(len(table))]
+    forecast = _feed_back(estimator, chunks, blocks, size, n_steps, targets)
+    backtest = _backtest(estimator, chunks, table, rows, size, n_steps, targets)
+    return with_interval(forecast, wrap, interval, backtest)
+
+
+def _named_as_fitted(estimator, table, columns, window) -> pd.DataFrame:
+    """`table`, its columns named as in fit when `series` names none.
+
+    A pipeline fitted on a DataFrame then reads it without warning.
+    """
+    names = getattr(estimator, "feature_names_in_", None)
+    if window is None or names is None or columns is not None:
+        return table
+    if len(names) != table.shape[1]:
+        return table
+    return table.set_axis(names, axis=1)
+
+
+def _series_block(
+    estimator, series, table, columns, targets, window, size, n_steps, exog
+):
+    """The block a one-series forecast feeds back into, and how to return it.
+
+    Returns
+    -------
+    block : DataFrame of shape (size + n_steps, n_features)
+        The last `size` rows of `table`, then its `n_steps` future rows.
+    chunks : callable or None
+        Makes a pipeline's input from the `size` rows of the block; None
+        for a regressor fitted on windows.
+    wrap : callable
+        Gives a forecast of shape (1, n_steps, n_targets), or a bound of
+        it, as an array or pandas of the type of `series`.
+    """
+    n_timesteps, n_features = table.shape
     if n_timesteps < size:
         raise ValueError(
             f"series has {n_timesteps} rows, need at least window_size={size} "
             "to forecast from its end"
         )
+    others = [i for i in range(n_features) if i not in targets]
     if others:
         future = _future_exog(exog, columns, table.columns[others], n_steps)
     elif exog is not None:
@@ -279,23 +317,18 @@ def recursive_forecast(
         )
     else:
         future = pd.DataFrame(index=range(n_steps), columns=[])
-    rows = pd.concat([table.iloc[-size:], future], ignore_index=True)
-    rows = rows[table.columns]
+    block = pd.concat([table.iloc[-size:], future], ignore_index=True)
+    block = block[table.columns]
     # The prediction kept is the last row's, whose window is exactly the
     # chunk: the rows before the chunk do not matter. A float index tells the
     # window step no time, so it does not look for them (nor warn of a gap).
-    if window is None or named:
-        chunks = None if window is None else _positions
+    if window is None:
+        chunks = None
+    elif hasattr(estimator, "feature_names_in_"):
+        chunks = _positions
     else:
         chunks = pd.DataFrame.to_numpy
-    forecast = _feed_back(estimator, chunks, rows, size, n_steps, targets)[0]
-    every_row = [np.arange(n_timesteps)]
-    return with_interval(
-        forecast,
-        lambda values: _as_input_type(values, series, targets),
-        interval,
-        _backtest(estimator, chunks, table, every_row, size, n_steps, targets),
-    )
+    return block, chunks, lambda values: _as_input_type(values[0], series, targets)
 
 
 def _positions(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -344,132 +377,6 @@ def _feed_back(estimator, chunks, rows, size: int, n_steps: int, targets):
         rows.iloc[future, targets] = forecast[:, start:stop].reshape(-1, n_targets)
         start = stop
     return forecast
-
-
-def _panel_forecast(
-    estimator, panel, n_steps, target, exog, window_size, ids, interval
-):
-    """recursive_forecast of the series of a panel, all in one batch per step."""
-    table = panel.to_frame() if isinstance(panel, pd.Series) else panel
-    table, targets, window, size = _prepare(
-        estimator, table, column_labels(panel), target, window_size
-    )
-    forecast_columns = table.columns[targets]
-    if window is not None and window.ids_ is None:
-        raise ValueError(
-            "series is a panel, but the estimator's SlidingWindowTransformer was "
-            "fitted on one series: fit the pipeline on the panel, its steps "
-            "before the windows outputting pandas (set_output(transform='pandas')) "
-            "so that the (series id, time) index reaches them"
-        )
-    all_ids, all_rows = series_rows(table.index)
-    chosen = _chosen(all_ids, ids)
-    rows = [all_rows[k] for k in chosen]
-    short = [all_ids[k] for k, r in zip(chosen, rows, strict=True) if len(r) < size]
-    if short:
-        raise ValueError(
-            f"series {short[0]!r} has fewer rows than window_size={size} "
-            f"({len(short)} series in all): leave it out with ids"
-        )
-    names = all_ids[chosen]
-    others = table.columns.drop(forecast_columns)
-    futures = _panel_future(table, rows, names, others, exog, n_steps)
-    blocks = [
-        pd.concat([table.iloc[r[-size:]], future], ignore_index=True)[table.columns]
-        for r, future in zip(rows, futures, strict=True)
-    ]
-    chunks = None if window is None else _panel_chunks
-    blocks = pd.concat(blocks, ignore_index=True)
-    blocks.index = np.repeat(names, size + n_steps)
-    forecast = _feed_back(estimator, chunks, blocks, size, n_steps, targets)
-    times = table.index.get_level_values(1)
-    index = pd.MultiIndex.from_tuples(
-        [
-            (name, time)
-            for name, r in zip(names, rows, strict=True)
-            for time in _future_index(times[r], n_steps)
-        ],
-        names=table.index.names,
-    )
-    return with_interval(
-        forecast,
-        lambda values: _panel_result(values, index, forecast_columns),
-        interval,
-        _backtest(estimator, chunks, table, rows, size, n_steps, targets),
-    )
-
-
-def _panel_chunks(chunk: pd.DataFrame) -> pd.DataFrame:
-    """A panel pipeline's input from a chunk whose index holds series ids.
-
-    The rows are labelled by their series id and float positions, which tell
-    the window step no time: the last window of each block is the block,
-    whatever comes before it.
-    """
-    positions = np.arange(len(chunk), dtype=np.float64)
-    return chunk.set_axis(pd.MultiIndex.from_arrays([chunk.index, positions]))
-
-
-def _panel_result(forecast: np.ndarray, index: pd.MultiIndex, columns):
-    """`forecast` of shape (n_series, n_steps, n_targets) as panel pandas."""
-    values = forecast.reshape(-1, len(columns))
-    if len(columns) == 1:
-        return pd.Series(values[:, 0], index=index, name=columns[0])
-    return pd.DataFrame(values, index=index, columns=columns)
-
-
-def _chosen(all_ids: np.ndarray, ids) -> np.ndarray:
-    """Positions in `all_ids` of the series to forecast: `ids`, or all."""
-    if ids is None:
-        return np.arange(len(all_ids))
-    listed = isinstance(ids, (list, tuple, np.ndarray, pd.Index))
-    wanted = list(ids) if listed else [ids]
-    found = pd.Index(all_ids).get_indexer(wanted)
-    if (found < 0).any():
-        missing = [name for name, k in zip(wanted, found, strict=True) if k < 0]
-        raise ValueError(f"ids {missing} are not series of the panel")
-    return found
-
-
-def _panel_future(table, rows, names, others, exog, n_steps: int):
-    """For each series, a frame of its `n_steps` future rows of `others`.
-
-    Columns of `exog` (a panel) give their values; any other column that is
-    not forecast must be static, one value per series, which carries on.
-    """
-    if exog is not None and not is_panel(exog):
-        raise ValueError(
-            "series is a panel, so exog must be one too: a DataFrame indexed by "
-            "(series id, time) with the n_steps future rows of each series"
-        )
-    given = [] if exog is None else [c for c in others if c in exog.columns]
-    static = others.drop(given)
-    varies = table[static].groupby(level=0).nunique(dropna=False).gt(1).any()
-    if varies.any():
-        raise ValueError(
-            f"the column(s) {list(static[varies.to_numpy()])} of series change "
-            "within a series and are not forecast: pass their future values in "
-            "exog, a panel with n_steps rows per series"
-        )
-    exog_rows = {}
-    if given:
-        exog_ids, rows_of_exog = series_rows(exog.index)
-        exog_rows = dict(zip(exog_ids, rows_of_exog, strict=True))
-    futures = []
-    for name, r in zip(names, rows, strict=True):
-        future = pd.DataFrame(index=range(n_steps))
-        if given:
-            known = exog_rows.get(name, [])
-            if len(known) != n_steps:
-                raise ValueError(
-                    f"exog has {len(known)} row(s) of series {name!r}, need "
-                    f"n_steps={n_steps}"
-                )
-            future[given] = exog.iloc[known][given].to_numpy()
-        for column in static:
-            future[column] = table[column].iloc[r[-1]]
-        futures.append(future)
-    return futures
 
 
 def _as_table(series) -> pd.DataFrame:
