@@ -407,7 +407,9 @@ def test_grid_search_scores_the_median_and_a_quantile(level_series):
         refit="median",
         error_score="raise",
     ).fit(X, y)
-    assert np.all(search.cv_results_["mean_test_q90"] < 0)
+    # Quantiles on the series' scale (around 100): on the standardized scale
+    # the 0.9 pinball loss would be about 0.9 * 100.
+    assert np.all(search.cv_results_["mean_test_q90"] > -10)
     assert_array_equal(
         sklstm.predict_quantiles(search, X),
         sklstm.predict_quantiles(search.best_estimator_, X),
