@@ -451,8 +451,11 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         """Train on all rows but the calibration tail, then calibrate on it.
 
         Without ``quantiles`` or with ``calibration_fraction=0``, train on
-        every row. If calibrating fails, the estimator is left as it was,
-        like a failed fit.
+        every row. Bad data in the tail fails before training, like bad
+        data anywhere; if calibrating is interrupted, a warm start gets back
+        the network it had, and a new fit leaves the estimator unfitted:
+        its previous network went back to the pool of reusable networks as
+        the new one replaced it.
         """
         self._validate_params()
         levels = self._quantile_levels()
@@ -468,6 +471,7 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         rows, tail = slice(0, n_fit), slice(n_fit, None)
         if sample_weight is not None:
             sample_weight = _rows(sample_weight, rows)
+        self._check_rows(X, y)
         warm = hasattr(self, "model_") and (incremental or self.warm_start)
         before = FittedState(self, warm=warm)
         self._fit(
@@ -486,8 +490,21 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
             )
         except BaseException:
             before.restore(self)
+            if not warm:
+                for name in set(vars(self)) - set(self._get_param_names()):
+                    delattr(self, name)
             raise
         return self
+
+    def _check_rows(self, X, y):
+        """Check all of ``X`` and ``y`` as a fit does, changing nothing."""
+        state = dict(vars(self))
+        try:
+            self._validate_sequences(X, reset=True)
+            self._validate_target(y, reset=True)
+        finally:
+            vars(self).clear()
+            vars(self).update(state)
 
     def _quantile_levels(self):
         """The checked levels to learn, or None without ``quantiles``."""

@@ -279,15 +279,42 @@ def test_warm_start_refuses_other_quantiles_and_keeps_the_network(data):
     assert_array_equal(model.predict_quantiles(X), after)
 
 
-def test_failed_calibration_leaves_the_estimator_unfitted(data):
-    # NaN in the calibration targets is found after the network trained.
+def test_bad_calibration_rows_fail_before_training(data):
+    # NaN in the last (calibration) target is found before the network
+    # trains, so that a fitted estimator keeps its network.
     X, y, _ = data
+    model = tiny(epochs=1).fit(X[:20], y[:20])
+    before = model.predict_quantiles(X)
     y = y.copy()
     y[-1] = np.nan
-    model = tiny(epochs=1)
     with pytest.raises(ValueError, match="NaN"):
         model.fit(X, y)
-    assert not hasattr(model, "model_")
+    assert len(model.calibration_targets_) == 4
+    assert_array_equal(model.predict_quantiles(X), before)
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_interrupted_calibration(data, monkeypatch, warm_start):
+    # A warm start gets back the network it trained further; a new fit has
+    # given its previous network back to the pool, so it leaves the
+    # estimator unfitted rather than holding a network another fit may take.
+    X, y, _ = data
+    model = tiny(epochs=1, warm_start=warm_start).fit(X, y)
+    before = model.predict_quantiles(X)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LSTMRegressor, "_quantile_outputs", interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(X, y)
+    if warm_start:
+        assert len(model.history_["loss"]) == 1
+        assert_array_equal(model.predict_quantiles(X), before)
+    else:
+        assert not hasattr(model, "model_")
+        assert model.get_params()["quantiles"] == (0.1, 0.9)
 
 
 def test_partial_fit_calibrates_on_the_tail_of_each_batch(data):
