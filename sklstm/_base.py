@@ -309,12 +309,15 @@ class LSTMMixin:
             sample_weight = self._sample_weight(y, sample_weight)
             validation = self._validation_arrays(validation_data)
             y_encoded = self._encode_target(y)
+            n_train = len(X) - self._held_out_rows(len(X))
+            arrays = (X, y_encoded, sample_weight)
+            arrays = tuple(None if a is None else a[:n_train] for a in arrays)
             if first_pass:
                 self._seed = int(
                     check_random_state(self.random_state).randint(_MAX_SEED)
                 )
                 self.model_ = network_for(self, self._keras_build_fn(X))
-                self._init_network(X, y_encoded)
+                self._init_network(*arrays[:2])
                 self.history_ = {}
             else:
                 self._check_architecture(X)
@@ -323,8 +326,8 @@ class LSTMMixin:
                 name: getattr(self, name)
                 for name in (*self._architecture_params, *self._compile_params)
             }
-            arrays = (X, y_encoded, sample_weight)
             train(self, arrays, validation, epochs=1 if incremental else self.epochs)
+            self._after_training(X[n_train:], y[n_train:])
         except BaseException:
             if first_pass and getattr(self, "model_", None) is not previous:
                 release(self.model_)
@@ -464,6 +467,27 @@ class LSTMMixin:
             The training sequences.
         y_encoded : ndarray
             The targets, as the network sees them.
+        """
+
+    def _held_out_rows(self, n_samples):
+        """How many of the last of ``n_samples`` rows training leaves out.
+
+        The network trains on the rows before them, and
+        :meth:`_after_training` gets them once it has; none by default.
+        """
+        return 0
+
+    def _after_training(self, X_held_out, y_held_out):
+        """Set fitted attributes from the rows training left out.
+
+        Runs inside the fit, so that a failure here undoes it too.
+
+        Parameters
+        ----------
+        X_held_out : ndarray of shape (n_held_out, n_timesteps, n_features)
+            The validated sequences, float32, padded with NaN.
+        y_held_out : ndarray of shape (n_held_out,) or (n_held_out, n_outputs)
+            Their validated targets.
         """
 
     def _lstm_layer(self, units, return_sequences, next_seed):

@@ -6,20 +6,18 @@ from numbers import Real
 import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper
-from scipy.sparse import issparse
 from sklearn.base import RegressorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import RegressorTags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _num_samples,
     check_array,
-    check_consistent_length,
     check_is_fitted,
 )
 
-from sklstm._base import LSTMMixin, _check_array_like
+from sklstm._base import LSTMMixin
+from sklstm._forward import predict_outputs
 from sklstm._quantiles import (
     MEDIAN,
     NonCrossingQuantiles,
@@ -31,25 +29,11 @@ from sklstm._quantiles import (
     interval_levels,
     min_calibration_size,
 )
-from sklstm._training import FittedState
 from sklstm._trend import add_reference_skip, fit_skip, gate_outputs, normalize_inputs
 
 
 def _has_quantiles(estimator):
     return estimator.quantiles is not None
-
-
-def _rows(data, rows):
-    """The ``rows`` (a slice) of array-like ``data``, keeping what ``_fit`` reads
-    from its type: the sequences of a list, the column names of a DataFrame."""
-    if issparse(data):
-        # Refused by _fit, with scikit-learn's message.
-        return data.tocsr()[rows]
-    if hasattr(data, "iloc"):
-        return data.iloc[rows]
-    if hasattr(data, "__getitem__"):
-        return data[rows]
-    return np.asarray(data)[rows]
 
 
 class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
@@ -305,9 +289,7 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         self : LSTMRegressor
             The fitted estimator.
         """
-        return self._fit_and_calibrate(
-            X, y, sample_weight, validation_data, incremental=False
-        )
+        return self._fit(X, y, sample_weight, validation_data, incremental=False)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train the network for one more epoch, building it on the first call.
@@ -328,7 +310,7 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         self : LSTMRegressor
             The updated estimator.
         """
-        return self._fit_and_calibrate(X, y, sample_weight, None, incremental=True)
+        return self._fit(X, y, sample_weight, None, incremental=True)
 
     def predict(self, X):
         """Predict the target(s) of each sequence.
@@ -447,65 +429,6 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         """
         return super().score(X, y, sample_weight=sample_weight)
 
-    def _fit_and_calibrate(self, X, y, sample_weight, validation_data, incremental):
-        """Train on all rows but the calibration tail, then calibrate on it.
-
-        Without ``quantiles`` or with ``calibration_fraction=0``, train on
-        every row. Bad data in the tail fails before training, like bad
-        data anywhere; if calibrating is interrupted, a warm start gets back
-        the network it had, and a new fit leaves the estimator unfitted:
-        its previous network went back to the pool of reusable networks as
-        the new one replaced it.
-        """
-        self._validate_params()
-        levels = self._quantile_levels()
-        n_calibration = (
-            0 if levels is None else self._calibration_size(X, y, sample_weight)
-        )
-        if not n_calibration:
-            self._fit(X, y, sample_weight, validation_data, incremental)
-            self.quantiles_ = levels
-            self.calibration_quantiles_ = self.calibration_targets_ = None
-            return self
-        n_fit = _num_samples(X) - n_calibration
-        rows, tail = slice(0, n_fit), slice(n_fit, None)
-        if sample_weight is not None:
-            sample_weight = _rows(sample_weight, rows)
-        self._check_rows(X, y)
-        warm = hasattr(self, "model_") and (incremental or self.warm_start)
-        before = FittedState(self, warm=warm)
-        self._fit(
-            _rows(X, rows),
-            _rows(y, rows),
-            sample_weight,
-            validation_data,
-            incremental,
-        )
-        try:
-            self.quantiles_ = levels
-            self.calibration_quantiles_ = self._quantile_outputs(_rows(X, tail))
-            y_tail = self._validate_target(_rows(y, tail), reset=False)
-            self.calibration_targets_ = y_tail.reshape(n_calibration, -1).astype(
-                np.float64
-            )
-        except BaseException:
-            before.restore(self)
-            if not warm:
-                for name in set(vars(self)) - set(self._get_param_names()):
-                    delattr(self, name)
-            raise
-        return self
-
-    def _check_rows(self, X, y):
-        """Check all of ``X`` and ``y`` as a fit does, changing nothing."""
-        state = dict(vars(self))
-        try:
-            self._validate_sequences(X, reset=True)
-            self._validate_target(y, reset=True)
-        finally:
-            vars(self).clear()
-            vars(self).update(state)
-
     def _quantile_levels(self):
         """The checked levels to learn, or None without ``quantiles``."""
         if self.quantiles is None:
@@ -519,16 +442,10 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
             )
         return levels
 
-    def _calibration_size(self, X, y, sample_weight):
-        """How many rows at the end of ``X`` calibrate the intervals."""
-        if not self.calibration_fraction or y is None:
-            # Without y, _fit raises its own error.
+    def _held_out_rows(self, n_samples):
+        """The calibration rows: the last ``calibration_fraction`` of them."""
+        if self._quantile_levels() is None or not self.calibration_fraction:
             return 0
-        _check_array_like(X, "X")
-        _check_array_like(y, "y")
-        # Before the split, which would cut a longer sample_weight to size.
-        check_consistent_length(X, y, sample_weight)
-        n_samples = _num_samples(X)
         # Rounded as validation_split is, so that the two fractions agree.
         n_fit = math.floor(n_samples * (1.0 - self.calibration_fraction))
         if n_fit in (0, n_samples):
@@ -539,6 +456,18 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
                 "calibration_fraction=0 for uncalibrated intervals"
             )
         return n_samples - n_fit
+
+    def _after_training(self, X_held_out, y_held_out):
+        """Keep the calibration rows' predicted quantiles and targets."""
+        self.quantiles_ = self._quantile_levels()
+        if not len(X_held_out):
+            self.calibration_quantiles_ = self.calibration_targets_ = None
+            return
+        outputs = predict_outputs(self.model_, X_held_out).astype(np.float64)
+        self.calibration_quantiles_ = outputs.reshape(len(outputs), self.n_outputs_, -1)
+        self.calibration_targets_ = y_held_out.reshape(len(y_held_out), -1).astype(
+            np.float64
+        )
 
     def _quantile_outputs(self, X, require_quantiles=False):
         """Network outputs, shape ``(n_samples, n_outputs, n_quantiles)``.
