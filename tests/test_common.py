@@ -35,6 +35,7 @@ EXPECTED_FAILURES = {
 @parametrize_with_checks(
     [
         LSTMRegressor(units=2, epochs=1, random_state=0),
+        LSTMRegressor(units=2, epochs=1, random_state=0, quantiles=(0.1, 0.9)),
         LSTMClassifier(units=2, epochs=1, random_state=0),
         SlidingWindowTransformer(window_size=2),
     ],
