@@ -591,6 +591,15 @@ class LSTMMixin:
 
     # -- scikit-learn --------------------------------------------------------
 
+    def __copy__(self):
+        # A shallow copy shares the network, so it owns it too: the pool of
+        # networks reused across fits takes it back once both are gone.
+        copied = type(self).__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        if "model_" in self.__dict__:
+            lease(copied, self.model_)
+        return copied
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
 

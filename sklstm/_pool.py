@@ -4,14 +4,19 @@ Keras traces a network's training step (TensorFlow also compiles it with
 XLA, JAX jits it) the first time the network trains, and that fixed cost is
 most of a small fit. A grid search fits the same architecture again for
 every fold and candidate, each time with a new network. Here the network of
-an estimator that no longer needs it (it was garbage-collected, or fitted
-anew) goes back to a pool; a later fit of the same architecture, compiled
-the same way, takes it and overwrites its state (weights, random-seed state,
-optimizer state) with that of the network it would have built. Training on
-it repeats the fresh fit exactly, and its already-traced steps run at once.
+estimators that no longer need it (garbage-collected, or fitted anew) goes
+back to a pool; a later fit of the same architecture, compiled the same way,
+takes it and overwrites its state (weights, random-seed state, optimizer
+state) with that of the network it would have built. Training on it repeats
+the fresh fit exactly, and its already-traced steps run at once.
 
-A pooled network belongs to at most one live estimator. The torch backend
-traces nothing and never pools.
+Only networks that their configuration describes completely are pooled:
+activations, loss and metrics given by name, the optimizer by name, Keras
+class or Keras instance. A function or a ``Loss`` instance may hold settings
+its config leaves out (a closure's variables; ``Huber`` drops ``delta``), so
+two different ones could look alike. A pooled network belongs to its live
+estimators only (a shallow copy shares it); the torch backend traces nothing
+and never pools.
 """
 
 import collections
@@ -21,7 +26,8 @@ import weakref
 
 import keras
 
-# Free networks kept, over all architectures; the least recently freed go first.
+# Free networks kept, over all architectures, once the next fit starts; the
+# least recently freed go first.
 MAX_FREE = 8
 
 _LOCK = threading.Lock()
@@ -29,9 +35,11 @@ _FREE = collections.OrderedDict()  # key -> list of free networks
 # Networks handed back by finalizers, which may run inside the garbage
 # collector at any point of any thread: they only append here, without a lock.
 _RETURNED = collections.deque()
-# What a network needs to be reused: its key and its optimizer's first state.
+# What a network needs to be reused: its key, its optimizer and that
+# optimizer's first state.
 _REUSABLE = weakref.WeakKeyDictionary()
 _LEASES = weakref.WeakKeyDictionary()  # estimator -> finalizer of its network
+_OWNERS = weakref.WeakKeyDictionary()  # network -> number of live estimators
 
 
 def network_for(estimator, fresh):
@@ -60,11 +68,12 @@ def network_for(estimator, fresh):
         estimator._compile(fresh, optimizer, estimator.get_params())
         fresh.optimizer.build(fresh.trainable_variables)
         if key is not None:
-            _REUSABLE[fresh] = (key, [v.numpy() for v in fresh.optimizer.variables])
+            start = [v.numpy() for v in optimizer.variables]
+            _REUSABLE[fresh] = (key, optimizer, start)
         return fresh
     for variable, value in zip(model.variables, fresh.variables, strict=True):
         variable.assign(value.value)
-    start = _REUSABLE[model][1]
+    start = _REUSABLE[model][2]
     for variable, value in zip(model.optimizer.variables, start, strict=True):
         variable.assign(value)
     learning_rate = optimizer.get_config()["learning_rate"]
@@ -79,21 +88,30 @@ def forget(model):
 
 
 def lease(estimator, model):
-    """Give ``model`` to ``estimator``, freeing the network it had before.
+    """Make ``estimator`` an owner of ``model``, freeing what it had before.
 
-    ``model`` returns to the pool when ``estimator`` is garbage-collected or
-    leases another network.
+    ``model`` returns to the pool once every estimator that owns it was
+    garbage-collected or leased another network.
     """
     previous = _LEASES.pop(estimator, None)
     if previous is not None:
         previous()
     if model in _REUSABLE:
-        _LEASES[estimator] = weakref.finalize(estimator, _RETURNED.append, model)
+        _OWNERS[model] = _OWNERS.get(model, 0) + 1
+        _LEASES[estimator] = weakref.finalize(estimator, _disown, model)
 
 
 def release(model):
-    """Put ``model``, which no estimator holds, back in the pool."""
+    """Put ``model``, which no estimator owns, back in the pool."""
     if model in _REUSABLE:
+        _RETURNED.append(model)
+
+
+def _disown(model):
+    """One owner of ``model`` is gone; free it if it was the last."""
+    owners = _OWNERS.get(model, 1) - 1
+    _OWNERS[model] = owners
+    if not owners:
         _RETURNED.append(model)
 
 
@@ -112,48 +130,71 @@ def _claim(key):
             if not _FREE[oldest]:
                 del _FREE[oldest]
         models = _FREE.get(key) if key is not None else None
-        if not models:
-            return None
-        model = models.pop()
-        if not models:
-            del _FREE[key]
-        return model
+        while models:
+            model = models.pop()
+            if _unchanged(model):
+                return model
+        _FREE.pop(key, None)
+        return None
+
+
+def _unchanged(model):
+    """Whether ``model`` is still as it was pooled.
+
+    A callback may have compiled it anew or frozen a layer (``trainable``
+    is in the layers' config) while it trained.
+    """
+    key, optimizer, _ = _REUSABLE[model]
+    return model.optimizer is optimizer and key.startswith(_architecture(model))
 
 
 def _key(estimator, fresh, optimizer):
     """What a network must share with ``fresh`` to be reused for it, or None.
 
-    The architecture (``fresh``'s config without names and seeds, its layers
-    numbered instead), the optimizer's config without its learning rate
-    (a variable, set on reuse), the loss and the metrics.
+    The architecture, the optimizer's config without its learning rate (a
+    variable, set on reuse), the loss and the metrics; None if any of them
+    may hold settings that no config records.
     """
-    if keras.backend.backend() == "torch":
+    if keras.backend.backend() == "torch" or not _described(estimator, optimizer):
         return None
-    config = fresh.get_config()
-    numbers = {layer["name"]: i for i, layer in enumerate(config["layers"])}
     optimizer_config = optimizer.get_config()
+    # Optimizers are named like layers: "adam", "adam_1", ...
+    del optimizer_config["name"]
     if isinstance(optimizer_config.get("learning_rate"), float):
         del optimizer_config["learning_rate"]
     metrics = estimator.metrics
     metrics = [metrics] if isinstance(metrics, str) else list(metrics or ())
-    try:
-        compiled = [
-            keras.saving.serialize_keras_object(obj)
-            for obj in (estimator._training_loss(estimator.loss), *metrics)
-        ]
-    except Exception:  # an object Keras cannot describe is never pooled
-        return None
-    description = _anonymous([config, optimizer_config, compiled], numbers)
-    return json.dumps(description, sort_keys=True, default=repr)
+    loss = keras.saving.serialize_keras_object(estimator._training_loss(estimator.loss))
+    compiled = json.dumps([optimizer_config, loss, metrics], sort_keys=True)
+    return _architecture(fresh) + compiled
 
 
-def _anonymous(value, numbers):
-    """``value`` without names and seeds, layer names replaced by numbers.
+def _described(estimator, optimizer):
+    """Whether configs describe the estimator's functions and optimizer fully."""
+    metrics = estimator.metrics
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics or ())
+    named = (estimator.activation, estimator.recurrent_activation, *metrics)
+    return (
+        all(isinstance(value, str) for value in named)
+        and (estimator.loss is None or isinstance(estimator.loss, str))
+        and type(optimizer).__module__.startswith("keras.")
+    )
+
+
+def _architecture(model):
+    """``model``'s config without names and seeds, its layers numbered.
 
     Names differ between two builds of one architecture, and so do seeds,
     which only decide the initial state that reuse overwrites. A dtype
     policy's name is its meaning and stays.
     """
+    config = model.get_config()
+    numbers = {layer["name"]: i for i, layer in enumerate(config["layers"])}
+    return json.dumps(_anonymous(config, numbers), sort_keys=True, default=repr)
+
+
+def _anonymous(value, numbers):
+    """``value`` without names and seeds, layer names replaced by numbers."""
     if isinstance(value, dict):
         if "DTypePolicy" in str(value.get("class_name")):
             return value

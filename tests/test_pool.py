@@ -156,3 +156,73 @@ def test_copies_keep_their_own_network_when_the_original_is_reused():
     assert id(reuser.model_) == network
     for estimator in copies:
         assert_array_equal(estimator.predict(X), expected)
+
+
+def test_a_shallow_copy_keeps_the_network_it_shares():
+    y = TARGETS[LSTMRegressor]
+    original = LSTMRegressor(units=3, epochs=1, batch_size=8, random_state=0)
+    expected = original.fit(X, y).predict(X)
+    shallow = copy.copy(original)
+    del original
+    gc.collect()
+
+    other = LSTMRegressor(units=3, epochs=2, batch_size=8, random_state=1).fit(X, y)
+
+    assert other.model_ is not shallow.model_
+    assert_array_equal(shallow.predict(X), expected)
+
+
+def huber(delta):
+    return {"loss": keras.losses.Huber(delta=delta)}
+
+
+def leaky(slope):
+    def activation(x):
+        return keras.ops.where(x > 0, x, slope * x)
+
+    return {"activation": activation}
+
+
+def metric(name):
+    return {"metrics": [keras.metrics.MeanAbsoluteError(name=name)]}
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        # Keras's Huber.get_config() drops delta; a closure's config is its name.
+        (huber(5.0), huber(0.01)),
+        (leaky(1.0), leaky(0.0)),
+        (metric("mae_a"), metric("err")),
+    ],
+)
+def test_settings_no_config_describes_are_never_reused(first, second):
+    y = TARGETS[LSTMRegressor]
+    template = LSTMRegressor(units=3, epochs=2, batch_size=8, random_state=0)
+    fresh = clone(template).set_params(**second).fit(X, y)
+    fit_and_discard(clone(template).set_params(**first), y)
+
+    again = clone(template).set_params(**second).fit(X, y)
+
+    assert again.history_ == fresh.history_
+    assert_array_equal(again.predict(X), fresh.predict(X))
+
+
+class FreezeFirstLSTM(keras.callbacks.Callback):
+    def on_train_end(self, logs=None):
+        self.model.get_layer(index=1).trainable = False
+
+
+def test_a_network_changed_while_training_is_not_reused():
+    y = TARGETS[LSTMRegressor]
+    template = LSTMRegressor(units=3, epochs=2, batch_size=8, random_state=0)
+    expected = clone(template).fit(X, y).predict(X)
+    network = fit_and_discard(
+        clone(template).set_params(callbacks=[FreezeFirstLSTM()]), y
+    )
+
+    again = clone(template).fit(X, y)
+
+    assert id(again.model_) != network
+    assert all(layer.trainable for layer in again.model_.layers)
+    assert_array_equal(again.predict(X), expected)
