@@ -199,7 +199,11 @@ class ForecastDisplay:
     :meth:`from_estimator` (one-step predictions of a test set).
 
     The time axis comes from the pandas indexes of the data. Without one, the
-    history is at positions ``0, 1, ...`` and the forecast follows it.
+    history is at positions ``0, 1, ...`` and the forecast follows it. Values
+    are drawn in order, not matched by label: a pandas `y_true`, `y_lower` or
+    `y_upper` must have the index of a pandas `y_pred` (else of a pandas
+    `y_true`), in the same order, or ``ValueError`` says which does not;
+    ``.reindex(y_pred.index)`` aligns one that should be matched by label.
 
     Parameters
     ----------
@@ -227,7 +231,8 @@ class ForecastDisplay:
 
     coverage : float in (0, 1), default=None
         The coverage the interval was made for, named in its label
-        (``"90% interval"``); None labels it ``"interval"``.
+        (``"90% interval"``); None labels it ``"interval"``. Only with
+        `y_lower` and `y_upper`.
 
     Attributes
     ----------
@@ -329,10 +334,12 @@ class ForecastDisplay:
         y_lower, y_upper : array-like of shape (n_steps,), default=None
             The bounds of a prediction interval around `y_pred`, such as
             those of ``recursive_forecast(..., coverage=0.9)``, drawn as a
-            band; both or neither.
+            band; both or neither. A pandas bound (or `y_true`) must have the
+            index of a pandas `y_pred`: values are drawn in order.
 
         coverage : float in (0, 1), default=None
-            The coverage of the interval, named in its label.
+            The coverage of the interval, named in its label; only with
+            `y_lower` and `y_upper`.
 
         ax : matplotlib Axes, default=None
             Axes to draw on; None creates a figure.
@@ -342,6 +349,7 @@ class ForecastDisplay:
         display : ForecastDisplay
             The display, with the plot in its attributes.
         """
+        _check_indexes(y_pred=y_pred, y_true=y_true, y_lower=y_lower, y_upper=y_upper)
         forecast = _one_series(y_pred, "y_pred")
         actual = None if y_true is None else _one_series(y_true, "y_true")
         if actual is not None and len(actual) != len(forecast):
@@ -422,6 +430,12 @@ class ForecastDisplay:
         self : ForecastDisplay
             The display, with `ax_`, `figure_`, `lines_` and `band_` set.
         """
+        _check_indexes(
+            y_pred=self.y_pred,
+            y_true=self.y_true,
+            y_lower=self.y_lower,
+            y_upper=self.y_upper,
+        )
         bounds, label = self._bounds(), _interval_label(self.coverage)
         if ax is None:
             _, ax = _pyplot().subplots(figsize=(8, 3.5), layout="constrained")
@@ -471,6 +485,11 @@ class ForecastDisplay:
                 "is None; pass both or neither"
             )
         if self.y_lower is None:
+            if self.coverage is not None:
+                raise ValueError(
+                    f"coverage={self.coverage} labels an interval, but y_lower "
+                    "and y_upper are None: pass the bounds, or leave coverage None"
+                )
             return None
         shape = np.shape(self.y_pred)
         bounds = [np.asarray(self.y_lower), np.asarray(self.y_upper)]
@@ -486,6 +505,24 @@ class ForecastDisplay:
                 f"({bounds[0][step]} > {bounds[1][step]}): are they swapped?"
             )
         return bounds
+
+
+def _check_indexes(**values) -> None:
+    """Refuse pandas `values` indexed otherwise than the first pandas one.
+
+    The values are drawn in order at the times of that index: another
+    index, or its labels in another order, would put them at the wrong
+    times.
+    """
+    indexed = [(name, v) for name, v in values.items() if isinstance(v, _PANDAS)]
+    (reference, first), *others = indexed or [(None, None)]
+    for name, value in others:
+        if not value.index.equals(first.index):
+            raise ValueError(
+                f"{name} must have the index of {reference}, in the same order: "
+                f"its values are drawn at the times of {reference}, not matched "
+                f"by label; align it with {name}.reindex({reference}.index)"
+            )
 
 
 def _interval_label(coverage) -> str:

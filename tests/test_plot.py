@@ -239,6 +239,7 @@ def test_interval_of_a_pandas_forecast_follows_its_dates():
             {"y_lower": SERIES[:5], "y_upper": SERIES[:5] + 1, "coverage": 90},
             "coverage == 90, must be < 1",
         ),
+        ({"coverage": 0.9}, "coverage=0.9 labels an interval, but y_lower and y_up"),
     ],
 )
 def test_bad_interval_raises_naming_it(bounds, match):
@@ -247,6 +248,43 @@ def test_bad_interval_raises_naming_it(bounds, match):
     with pytest.raises(ValueError, match=match):
         ForecastDisplay(y_pred=SERIES[:5], time=np.arange(5), **bounds).plot()
     assert not plt.get_fignums()  # refused before a figure is made
+
+
+def test_pandas_bounds_are_drawn_at_the_dates_of_their_index():
+    dates = pd.date_range("2024-03-01", periods=5, freq="D")
+    forecast = pd.Series(SERIES[:5], index=dates)
+    lower, upper = forecast - np.arange(1, 6), forecast + 1
+    display = ForecastDisplay.from_predictions(
+        forecast, forecast, y_lower=lower, y_upper=upper
+    )
+    low, _ = band_edges(display.band_, mdates.date2num(dates))
+    assert_allclose(low, lower)
+
+
+@pytest.mark.parametrize(
+    ("name", "edit"),
+    [
+        ("y_lower", lambda bound: bound.iloc[::-1]),
+        ("y_upper", lambda bound: bound.shift(30, freq="D")),
+        ("y_true", lambda bound: bound.reset_index(drop=True)),
+    ],
+    ids=["reversed", "30-days-later", "positions"],
+)
+def test_pandas_data_indexed_otherwise_than_the_forecast_raises(name, edit):
+    dates = pd.date_range("2024-03-01", periods=5, freq="D")
+    forecast = pd.Series(SERIES[:5], index=dates)
+    data = {"y_true": forecast, "y_lower": forecast - 1, "y_upper": forecast + 1}
+    data[name] = edit(data[name])
+    match = rf"{name} must have the index of y_pred, in the same order.*reindex"
+    with pytest.raises(ValueError, match=match):
+        ForecastDisplay.from_predictions(y_pred=forecast, **data)
+    with pytest.raises(ValueError, match=match):
+        ForecastDisplay(y_pred=forecast, time=dates.to_numpy(), **data).plot()
+    # Without a pandas y_pred, the time axis and the reference are y_true's.
+    if name != "y_true":
+        with pytest.raises(ValueError, match=f"{name} must have the index of y_true"):
+            ForecastDisplay.from_predictions(y_pred=SERIES[:5], **data)
+    assert not plt.get_fignums()
 
 
 def test_plotting_without_matplotlib_names_the_extra(monkeypatch):
