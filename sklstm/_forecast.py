@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from sklearn.base import is_classifier
 from sklearn.utils import check_array, check_scalar, get_tags
 
 from sklstm._forecast_intervals import backtest_errors, with_interval
@@ -99,7 +100,8 @@ def recursive_forecast(
         Also return a prediction interval around the forecast meant to hold
         the actual value at each step with this probability (0.9 for a 90%
         interval), calibrated by backtesting on `series` (see Notes). None
-        returns the forecast alone.
+        returns the forecast alone. Only for a regressor: the errors of
+        labels are no interval, so a classifier raises ``ValueError``.
 
     n_origins : int, default=200
         With `coverage`: the number of backtest origins, the last ones of
@@ -246,6 +248,7 @@ def recursive_forecast(
             max_val=1,
             include_boundaries="neither",
         )
+        _check_regressor(estimator)
     interval = None if coverage is None else (coverage, n_origins)
     panel = is_panel(series)
     if ids is not None and not panel:
@@ -434,6 +437,24 @@ def _prepare(estimator, table, columns, target, window_size):
     table = table.astype(dict.fromkeys(forecast_columns, np.float64))
     window = _window_step(estimator)
     return table, targets, window, _window_size(window, window_size)
+
+
+def _check_regressor(estimator) -> None:
+    """Refuse a classifier: an interval of ± errors around labels is no interval.
+
+    The estimator that predicts is the last part reached that has
+    ``predict``, such as the last step of a pipeline.
+    """
+    final = estimator
+    for part in fitted_parts(estimator):
+        if hasattr(part, "predict"):
+            final = part
+    if is_classifier(final):
+        raise ValueError(
+            f"coverage needs a regressor: {type(final).__name__} is a "
+            "classifier, whose predictions are labels, not values with errors "
+            "around them; leave coverage None or forecast with a regressor"
+        )
 
 
 def _window_step(estimator):

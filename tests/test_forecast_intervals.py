@@ -10,12 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
 from test_forecast import sine, window_linear, windowed_linear
 
-from sklstm import LSTMRegressor, SlidingWindowTransformer, recursive_forecast
+from sklstm import (
+    LSTMRegressor,
+    SlidingWindowTransformer,
+    make_windows,
+    recursive_forecast,
+)
 
 NOISY = sine(160) + 0.2 * np.random.default_rng(0).standard_normal(160)
 
@@ -183,6 +190,30 @@ def test_interval_arguments_of_a_wrong_type_raise_type_error(kwargs, match):
     model, series, _ = univariate_pipeline()
     with pytest.raises(TypeError, match=match):
         recursive_forecast(model, series, 3, **kwargs)
+
+
+def label_pipelines():
+    """Classifiers of the next label of a 0/1 series, bare and wrapped."""
+    labels = (sine(60) > 0).astype(float)
+    flatten = FunctionTransformer(lambda X: np.asarray(X).reshape(len(X), -1))
+    X, y = labels[:-1, np.newaxis], labels[1:]
+    pipe = make_pipeline(
+        SlidingWindowTransformer(window_size=4), flatten, LogisticRegression()
+    )
+    wrapped = TransformedTargetRegressor(regressor=clone(pipe)).fit(X, y)
+    windows, next_labels = make_windows(labels, 4)
+    bare = LogisticRegression().fit(windows[:, :, 0], next_labels)
+    return labels, [(pipe.fit(X, y), {}), (wrapped, {}), (bare, {"window_size": 4})]
+
+
+def test_interval_of_a_classifier_is_refused_naming_the_regressor_it_needs():
+    labels, models = label_pipelines()
+    for model, kwargs in models:
+        with pytest.raises(ValueError, match="coverage needs a regressor: Logistic"):
+            recursive_forecast(model, labels, 3, coverage=0.9, **kwargs)
+        # Without coverage, a classifier still forecasts a sequence of labels.
+        forecast = recursive_forecast(model, labels, 3, **kwargs)
+        assert set(forecast) <= {0.0, 1.0}
 
 
 def test_calibrated_interval_covers_held_out_forecasts_at_the_nominal_rate():
