@@ -21,6 +21,26 @@ DEMO_SEED = 0
 MIN_DEMO_POINTS = 100
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors take one line, as bad input does.
+
+    argparse prints the usage before an error; ``--help`` shows it, and the
+    error line says so. Its subparsers are of this class too.
+    """
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):
+        # An unknown option is found after the command's parser returns: let
+        # that parser report it, so that the line names the command.
+        args, extras = self.parse_known_args(args, namespace)
+        if extras:
+            parser = getattr(args, "parser", self)
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        return args
+
+
 def _fraction(text):
     value = float(text)
     if not 0 < value < 1:
@@ -68,7 +88,7 @@ def _add_demo_parser(subparsers):
         default=DEMO_SEED,
         help="seed of the data and the networks (default: %(default)s)",
     )
-    demo.set_defaults(handler=_run_demo)
+    demo.set_defaults(handler=_run_demo, parser=demo)
 
 
 def _run_demo(args):
@@ -181,7 +201,9 @@ def _add_forecast_parser(subparsers):
         "least coverage / (1 - coverage) such forecasts (default: none)",
     )
     _add_training_arguments(forecast, out="sklstm-forecast")
-    forecast.set_defaults(handler=_command("_cli_forecast", "run_forecast"))
+    forecast.set_defaults(
+        handler=_command("_cli_forecast", "run_forecast"), parser=forecast
+    )
 
 
 def _add_classify_parser(subparsers):
@@ -205,7 +227,9 @@ def _add_classify_parser(subparsers):
         help="column to order each sequence's rows by (default: file order)",
     )
     _add_training_arguments(classify, out="sklstm-classify")
-    classify.set_defaults(handler=_command("_commands", "run_classify"))
+    classify.set_defaults(
+        handler=_command("_commands", "run_classify"), parser=classify
+    )
 
 
 def _add_predict_parser(subparsers):
@@ -229,7 +253,7 @@ def _add_predict_parser(subparsers):
     predict.add_argument("model", help="output folder or model.sklstm file")
     predict.add_argument("data", help="CSV file with the columns the model reads")
     predict.add_argument("--out", help="CSV file to write (default: standard output)")
-    predict.set_defaults(handler=_command("_commands", "run_predict"))
+    predict.set_defaults(handler=_command("_commands", "run_predict"), parser=predict)
 
 
 def _add_training_arguments(parser, out):
@@ -270,9 +294,9 @@ def build_parser():
     -------
     parser : argparse.ArgumentParser
         One subparser per subcommand; each sets the ``handler`` default that
-        runs it.
+        runs it and the ``parser`` default, itself, that reports its errors.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sklstm",
         description="Keras LSTM networks as scikit-learn estimators. Without a "
         "command, runs the demo.",

@@ -43,22 +43,15 @@ def read_future(args, frame, features):
         future = read_panel(
             args.future, varying, args.id, args.time_col, list(static.index[static])
         )
-    # A file of times alone has rows, but no columns: not ``empty``.
-    if not len(future):
-        raise CommandError(f"{args.future} has no rows to forecast")
     if args.time_col is None:
         return future
     times = future.index.get_level_values(-1)
     trained = time_kind(frame.index.get_level_values(-1))
     check_time_kind(times, args.future, args.time_col, trained)
-    if args.id is not None:
+    if args.id is None:
+        _check_steps(args, frame.index, future.index, len(future))
+    else:
         _check_panel_future(args, frame, future)
-    elif future.index[0] <= frame.index[-1]:
-        raise CommandError(
-            f"{args.future} begins at {future.index[0]}, not after the last "
-            f"time of {args.data}, {frame.index[-1]}: give the steps that "
-            "follow the data"
-        )
     return future
 
 
@@ -66,9 +59,7 @@ def _check_panel_future(args, frame, future):
     """Raise CommandError unless ``future`` holds every series' next steps.
 
     Each series of the data is forecast from its own end over the same number
-    of steps, so the file gives each series those steps, none missing: where
-    the data tell the time step (dates with a frequency, integers), exactly
-    the times that follow each series.
+    of steps, so the file gives each series those steps, none missing.
     """
     ids = frame.index.unique(level=0)
     given = future.index.unique(level=0)
@@ -86,30 +77,56 @@ def _check_panel_future(args, frame, future):
         )
     n_steps = int(future.groupby(level=0).size().max())
     for name in ids:
-        times, steps = frame.loc[name].index, future.loc[name].index
-        expected = following(times, n_steps)
-        # Without a time step to follow, the steps need only come after.
-        lacking = [] if expected is None else expected.difference(steps)
-        if len(lacking):
-            raise CommandError(
-                f"{args.future} lacks series {name!r} at {lacking[0]}: give each "
-                f"series the {n_steps} steps after its own end"
-            )
-        if len(steps) < n_steps:
-            raise CommandError(
-                f"{args.future} has {len(steps)} rows of series {name!r}, not "
-                f"{n_steps}: give each series the {n_steps} steps after its own end"
-            )
-        extra = (
-            steps[steps <= times[-1]]
-            if expected is None
-            else steps.difference(expected)
+        _check_steps(
+            args,
+            frame.loc[name].index,
+            future.loc[name].index,
+            n_steps,
+            series=name,
         )
-        if len(extra):
-            raise CommandError(
-                f"{args.future} has series {name!r} at {extra[0]}, not one of the "
-                f"{n_steps} steps after its last time in {args.data}, {times[-1]}"
-            )
+
+
+def _check_steps(args, times, steps, n_steps, series=None):
+    """Raise CommandError unless ``steps`` are the ``n_steps`` after ``times``.
+
+    Where the data tell the time step (dates with a frequency, integers),
+    ``steps`` must be exactly the times that follow ``times``: the forecast
+    steps on from their end, and labels its steps with them. Without one
+    (float times), the steps need only come after the end.
+
+    Parameters
+    ----------
+    times, steps : pandas.Index
+        The increasing times of a series in the data and in ``--future``.
+    n_steps : int
+        The number of steps forecast.
+    series : object, default=None
+        The id of the series of a panel, named in messages.
+    """
+    if series is None:
+        at, last = "", f"the last time of {args.data}"
+        advice = f"give the {n_steps} steps after the end of {args.data}"
+    else:
+        at, last = f"series {series!r} at ", f"its last time in {args.data}"
+        advice = f"give each series the {n_steps} steps after its own end"
+    expected = following(times, n_steps)
+    extra = (
+        steps[steps <= times[-1]] if expected is None else steps.difference(expected)
+    )
+    if len(extra):
+        raise CommandError(
+            f"{args.future} has {at}{extra[0]}, not one of the {n_steps} steps "
+            f"after {last}, {times[-1]}: {advice}"
+        )
+    lacking = [] if expected is None else expected.difference(steps)
+    if len(lacking):
+        raise CommandError(f"{args.future} lacks {at}{lacking[0]}: {advice}")
+    # Only a series of a panel can have fewer rows than the longest.
+    if len(steps) < n_steps:
+        raise CommandError(
+            f"{args.future} has {len(steps)} rows of series {series!r}, not "
+            f"{n_steps}: {advice}"
+        )
 
 
 def steps_ahead(future):

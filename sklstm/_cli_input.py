@@ -40,6 +40,7 @@ def read_csv(path, columns=(), time_col=None):
     Returns
     -------
     frame : DataFrame
+        At least one row.
     """
     try:
         frame = pd.read_csv(path)
@@ -50,6 +51,9 @@ def read_csv(path, columns=(), time_col=None):
     except OSError as error:
         raise CommandError(f"cannot read {path}: {error.strerror}") from None
     check_columns(frame, path, [*columns, time_col])
+    # A header alone reads as columns of no type: say so, not "not numeric".
+    if not len(frame):
+        raise CommandError(f"{path} has no rows, only a header")
     check_numeric(frame, path, columns)
     return frame if time_col is None else _index_by_time(frame, path, time_col)
 

@@ -21,6 +21,7 @@ STORES = ["north", "south", "east"]
 N_AHEAD = 3
 FORECAST_PANEL = ["forecast", "panel.csv", "--target", "sales", "--features",
                   "promo", "--id", "store", "--time-col", "day"]  # fmt: skip
+FORECAST_SALES = ["forecast", "sales.csv", "--target", "sales"]
 
 
 def run(*args, cwd):
@@ -368,7 +369,34 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         (
             ["forecast", "sales.csv", "--target", "sales", "--features",
              "temperature", "--time-col", "date", "--future", "sales.csv"],
-            "sales.csv begins at 2025-01-01 00:00:00, not after the last time",
+            "sales.csv has 2025-01-01 00:00:00, not one of the 80 steps after the "
+            "last time of sales.csv, 2025-03-21 00:00:00",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--features",
+             "temperature", "--time-col", "date", "--future", "late.csv"],
+            "late.csv has 2025-06-01 00:00:00, not one of the 3 steps after the "
+            "last time of sales.csv, 2025-03-21 00:00:00: give the 3 steps after "
+            "the end of sales.csv",
+        ),
+        (
+            ["forecast", "numbered.csv", "--target", "sales", "--features",
+             "temperature", "--time-col", "date", "--future", "skips_81.csv"],
+            "skips_81.csv has 82, not one of the 2 steps after the last time of "
+            "numbered.csv, 79",
+        ),
+        (
+            ["forecast", "header_only.csv", "--target", "sales"],
+            "header_only.csv has no rows, only a header",
+        ),
+        (
+            ["predict", "dated_model", "header_only.csv"],
+            "header_only.csv has no rows, only a header",
+        ),
+        (
+            ["forecast", "sales.csv", "--target", "sales", "--features",
+             "temperature", "--time-col", "date", "--future", "header_only.csv"],
+            "header_only.csv has no rows, only a header",
         ),
         (
             ["forecast", "sales.csv", "--target", "sales", "--features",
@@ -498,6 +526,11 @@ def test_input_errors_exit_2_before_any_framework_import(args, message, folder):
         "time-column-is-feature-in-model-json",
         "no-time-kind-in-model-json",
         "future-overlaps-the-data",
+        "future-not-the-next-dates",
+        "future-skips-an-integer-time",
+        "forecast-header-only",
+        "predict-header-only",
+        "future-header-only",
         "future-without-a-feature",
         "future-times-of-another-kind",
         "no-time-column-in-model-json",
@@ -554,6 +587,14 @@ def bad_inputs(folder):
     )
     sales.assign(date=range(len(sales))).to_csv(folder / "numbered.csv", index=False)
     sales[["date"]].to_csv(folder / "dates_only.csv", index=False)
+    (folder / "header_only.csv").write_text("date,sales,temperature\n")
+    # Known future values, but not on the steps after the data.
+    pd.DataFrame(
+        {"date": ["2025-06-01", "2025-07-01", "2025-12-25"], "temperature": 15.0}
+    ).to_csv(folder / "late.csv", index=False)
+    pd.DataFrame({"date": [80, 82], "temperature": 15.0}).to_csv(
+        folder / "skips_81.csv", index=False
+    )
     panel = pd.read_csv(folder / "panel.csv")
     panel.loc[panel["store"] == "north"].iloc[:3].assign(store="tiny").pipe(
         lambda tiny: pd.concat([panel, tiny])
@@ -781,13 +822,6 @@ def test_forecast_normalize_and_future_forecast_the_known_future(
     assert_allclose(written["forecast"], np.asarray(expected), rtol=1e-5)
 
 
-def test_forecast_rejects_an_unknown_normalize(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["forecast", "sales.csv", "--target", "sales", "--normalize", "diff"])
-    assert exit_.value.code == 2
-    assert "--normalize: invalid choice: 'diff'" in capsys.readouterr().err
-
-
 @pytest.fixture(scope="module")
 def panel_forecast(folder):
     """Many series through the console script, with their known future promos."""
@@ -942,12 +976,38 @@ def test_forecast_interval_is_calibrated_on_forecasts_of_the_test_period(
     assert (out / "forecast.png").stat().st_size > 0
 
 
-@pytest.mark.parametrize("value", ["1.5", "0", "abc"])
-def test_forecast_rejects_an_interval_outside_0_1(value, capsys):
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([*FORECAST_SALES, "--interval", "1.5"],
+         "argument --interval: must be between 0 and 1, got 1.5"),
+        ([*FORECAST_SALES, "--interval", "abc"],
+         "argument --interval: invalid float value: 'abc'"),
+        ([*FORECAST_SALES, "--test-size", "1.0"],
+         "argument --test-size: must be between 0 and 1, got 1.0"),
+        ([*FORECAST_SALES, "--epochs", "0"], "argument --epochs: must be >= 1"),
+        ([*FORECAST_SALES, "--units", "0"], "argument --units: must be >= 1"),
+        ([*FORECAST_SALES, "--window", "0"], "argument --window: must be >= 1"),
+        ([*FORECAST_SALES, "--horizon", "0"], "argument --horizon: must be >= 1"),
+        ([*FORECAST_SALES, "--normalize", "median"],
+         "argument --normalize: invalid choice: 'median'"),
+        ([*FORECAST_SALES, "--windw", "3"], "unrecognized arguments: --windw 3"),
+        (["forecast", "sales.csv"], "the following arguments are required: --target"),
+        (["predict", "model", "data.csv", "--seed", "1"],
+         "unrecognized arguments: --seed 1"),
+        (["demo", "--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+    ],
+)  # fmt: skip
+def test_option_errors_take_one_line_naming_the_command(args, message, capsys):
+    """argparse's usage stays behind --help, which the line points to."""
     with pytest.raises(SystemExit) as exit_:
-        main(["forecast", "sales.csv", "--target", "sales", "--interval", value])
+        main(args)
     assert exit_.value.code == 2
-    assert "argument --interval: " in capsys.readouterr().err
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"sklstm {args[0]}: error: {message}"), line
+    assert line.endswith(f"(see sklstm {args[0]} --help)")
+    assert captured.out == ""
 
 
 def test_future_of_many_series_may_leave_out_static_features(folder, monkeypatch):

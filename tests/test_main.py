@@ -45,13 +45,6 @@ def test_demo_prints_test_rmse_next_to_naive_baseline(demo_output):
     assert "test RMSE, naive (last value):" in output
 
 
-def test_demo_rejects_non_positive_epochs(capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["demo", "--epochs", "0"])
-    assert exc.value.code == 2
-    assert "--epochs" in capsys.readouterr().err
-
-
 @pytest.mark.parametrize(
     "args, output",
     [(["--help"], "demo"), (["forecast", "--help"], "--time-col"),
