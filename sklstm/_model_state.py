@@ -149,15 +149,24 @@ def _is_calibration_quantiles(value, regressor):
     if value is None or levels is None:
         return value is None
     shape = (regressor.n_outputs_, len(levels))
-    return _array(value, np.float64, 3) and len(value) > 0 and value.shape[1:] == shape
+    return (
+        _array(value, np.float64, 3)
+        and len(value) > 0
+        and value.shape[1:] == shape
+        and bool(np.isfinite(value).all())
+        # As the network's head makes them: never crossing.
+        and bool((np.diff(value, axis=-1) >= 0).all())
+    )
 
 
 def _is_calibration_targets(value, regressor):
     quantiles = regressor.calibration_quantiles_
     if quantiles is None:
         return value is None
-    return _array(value, np.float64, 2, len(quantiles)) and (
-        value.shape[1] == regressor.n_outputs_
+    return (
+        _array(value, np.float64, 2, len(quantiles))
+        and value.shape[1] == regressor.n_outputs_
+        and bool(np.isfinite(value).all())
     )
 
 
@@ -240,13 +249,13 @@ _STATE = {
             _is_levels,
         ),
         "calibration_quantiles_": (
-            "None, or a float64 array of shape (n_calibration, n_outputs_, "
-            "len(quantiles_))",
+            "None, or a finite float64 array of shape (n_calibration, "
+            "n_outputs_, len(quantiles_)), non-decreasing along its last axis",
             _is_calibration_quantiles,
         ),
         "calibration_targets_": (
-            "None with calibration_quantiles_, else a float64 array of shape "
-            "(len(calibration_quantiles_), n_outputs_)",
+            "None with calibration_quantiles_, else a finite float64 array of "
+            "shape (len(calibration_quantiles_), n_outputs_)",
             _is_calibration_targets,
         ),
     },

@@ -1,5 +1,6 @@
 """Quantile networks: pinball loss, ordered quantiles, calibrated intervals."""
 
+import io
 import json
 import zipfile
 
@@ -500,6 +501,49 @@ def test_load_refuses_quantile_state_that_fit_does_not_make(
 
     with pytest.raises(ModelFileError, match=r"(quantiles|targets)_ must be"):
         sklstm.load(_tampered(path, edit))
+
+
+def _with_arrays(path, edit):
+    """A copy of the model file at ``path``, its stored arrays edited."""
+    target = path.with_name("tampered.sklstm")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(target, "w") as new:
+        for name in old.namelist():
+            content = old.read(name)
+            if name.endswith(".npz"):
+                arrays = dict(np.load(io.BytesIO(content)))
+                edit(arrays)
+                buffer = io.BytesIO()
+                np.savez(buffer, **arrays)
+                content = buffer.getvalue()
+            new.writestr(name, content)
+    return target
+
+
+def _calibration_member(path, name):
+    with zipfile.ZipFile(path) as archive:
+        index = json.loads(archive.read("sklstm.json"))
+    return index["estimator"]["state"][name]["array"]
+
+
+@pytest.mark.parametrize(
+    "name, corrupt",
+    [
+        ("calibration_targets_", lambda a: np.full_like(a, np.nan)),
+        ("calibration_quantiles_", lambda a: np.full_like(a, np.inf)),
+        ("calibration_quantiles_", lambda a: a[..., ::-1].copy()),
+    ],
+)
+def test_load_refuses_calibration_that_fit_cannot_make(single, tmp_path, name, corrupt):
+    # NaN targets or crossing quantiles would give NaN or inverted intervals.
+    path = tmp_path / "single.sklstm"
+    sklstm.save(single, path)
+    member = _calibration_member(path, name)
+
+    def edit(arrays):
+        arrays[member] = corrupt(arrays[member])
+
+    with pytest.raises(ModelFileError, match=f"{name} must be"):
+        sklstm.load(_with_arrays(path, edit))
 
 
 # -- coverage ------------------------------------------------------------------
