@@ -62,7 +62,7 @@ def main(argv=None):
             warm = rss_mb()
         if cycle % args.every == 0 or cycle == args.cycles - 1:
             print(f"{cycle:>6} {rss_mb():>8} {time.perf_counter() - start:>8.0f}")
-    if warm is not None:
+    if warm is not None and args.cycles - 1 > args.every:
         growth = (rss_mb() - warm) / (args.cycles - 1 - args.every)
         print(f"after cycle {args.every}: {growth:.2f} MB per fit")
 

@@ -31,7 +31,8 @@ import keras
 MAX_FREE = 8
 
 _LOCK = threading.Lock()
-_FREE = collections.OrderedDict()  # key -> list of free networks
+# (architecture, compile settings) -> list of free networks
+_FREE = collections.OrderedDict()
 # Networks handed back by finalizers, which may run inside the garbage
 # collector at any point of any thread: they only append here, without a lock.
 _RETURNED = collections.deque()
@@ -144,8 +145,8 @@ def _unchanged(model):
     A callback may have compiled it anew or frozen a layer (``trainable``
     is in the layers' config) while it trained.
     """
-    key, optimizer, _ = _REUSABLE[model]
-    return model.optimizer is optimizer and key.startswith(_architecture(model))
+    (architecture, _), optimizer, _ = _REUSABLE[model]
+    return model.optimizer is optimizer and architecture == _architecture(model)
 
 
 def _key(estimator, fresh, optimizer):
@@ -155,24 +156,24 @@ def _key(estimator, fresh, optimizer):
     variable, set on reuse), the loss and the metrics; None if any of them
     may hold settings that no config records.
     """
-    if keras.backend.backend() == "torch" or not _described(estimator, optimizer):
+    metrics = estimator.metrics
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics or ())
+    if keras.backend.backend() == "torch" or not _described(
+        estimator, optimizer, metrics
+    ):
         return None
     optimizer_config = optimizer.get_config()
     # Optimizers are named like layers: "adam", "adam_1", ...
     del optimizer_config["name"]
     if isinstance(optimizer_config.get("learning_rate"), float):
         del optimizer_config["learning_rate"]
-    metrics = estimator.metrics
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics or ())
     loss = keras.saving.serialize_keras_object(estimator._training_loss(estimator.loss))
     compiled = json.dumps([optimizer_config, loss, metrics], sort_keys=True)
-    return _architecture(fresh) + compiled
+    return _architecture(fresh), compiled
 
 
-def _described(estimator, optimizer):
+def _described(estimator, optimizer, metrics):
     """Whether configs describe the estimator's functions and optimizer fully."""
-    metrics = estimator.metrics
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics or ())
     named = (estimator.activation, estimator.recurrent_activation, *metrics)
     return (
         all(isinstance(value, str) for value in named)

@@ -136,7 +136,13 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
     Attributes
     ----------
     model_ : keras.Model
-        The trained network, input ``(batch, None, n_features)``.
+        The trained network, input ``(batch, None, n_features)``, output
+        ``(batch, n_outputs * n_quantiles)`` (one column per target without
+        ``quantiles``). It belongs to the estimator: once the estimator is
+        fitted anew or deleted, a later fit of the same architecture may
+        reuse this network object (see :doc:`/performance`); to keep it,
+        save the estimator or copy the network (``keras.models.clone_model``
+        and ``set_weights``).
     history_ : dict of str to list of float
         Per-epoch loss, ``val_loss`` and metrics, as in
         ``keras.callbacks.History``.
