@@ -118,7 +118,6 @@ print(f"LSTM with dropout=0.1: test MSE {dropout_mse:.6f}")
 # draws each metric on its own Axes.
 history = HistoryDisplay.from_estimator(model)
 history.ax_.set_yscale("log")
-history.figure_.tight_layout()
 history.figure_.savefig("price_forecast_loss.png")
 
 # %%
@@ -134,5 +133,4 @@ display = ForecastDisplay.from_predictions(
     estimator_name="LSTM forecast",
 )
 display.ax_.set(xlabel="day", ylabel="price", title="Next-day forecast")
-display.figure_.tight_layout()
 display.figure_.savefig("price_forecast.png")

@@ -87,7 +87,6 @@ display = ForecastDisplay.from_predictions(
 display.ax_.set(
     xlabel="step", ylabel="scaled value", title=f"Sine wave forecast, MSE {mse:.2e}"
 )
-display.figure_.tight_layout()
 display.figure_.savefig("sine_wave.png")
 
 # %%
@@ -111,5 +110,4 @@ display = ForecastDisplay.from_predictions(
     estimator_name="recursive forecast",
 )
 display.ax_.set(xlabel="step", ylabel="scaled value", title="Forecast past the data")
-display.figure_.tight_layout()
 display.figure_.savefig("sine_wave_recursive.png")
