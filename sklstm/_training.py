@@ -59,6 +59,8 @@ class FittedState:
         self._model = estimator.model_ if warm else None
         if self._model is not None:
             self._optimizer = self._model.optimizer
+            # Compiling resets it: whether the fit compiled the network anew.
+            self._train_function = self._model.train_function
             self._variables = [*self._model.variables, *self._optimizer.variables]
             self._values = [v.numpy() for v in self._variables]
 
@@ -68,8 +70,11 @@ class FittedState:
         estimator.__dict__.update(self._attributes)
         if self._model is None:
             return
-        # The failed fit may have compiled the network with new settings.
-        estimator._compile(self._model, self._optimizer, estimator._network_params)
+        # Only if the failed fit compiled the network with new settings: the
+        # parameters restored above may not be the ones it was compiled with
+        # (set_params before a refused warm start).
+        if self._model.train_function is not self._train_function:
+            estimator._compile(self._model, self._optimizer, estimator._network_params)
         for variable, value in zip(self._variables, self._values, strict=True):
             variable.assign(value)
 

@@ -570,3 +570,17 @@ def test_calibrated_coverage_holds_on_a_gaussian_series():
     interval = model.predict_interval(X[400:], coverage=0.9)
     covered = np.mean((interval[:, 0] <= y[400:]) & (y[400:] <= interval[:, 1]))
     assert abs(covered - 0.9) < 0.07
+
+
+def test_a_refused_warm_start_keeps_the_pinball_loss(data):
+    # Changing quantiles between warm starts is refused; the network keeps
+    # training with the pinball loss of the levels it was built with.
+    X, y, _ = data
+    model = tiny(epochs=1, warm_start=True).fit(X, y)
+    model.set_params(quantiles=None)
+    with pytest.raises(ValueError, match="quantiles=None differs"):
+        model.partial_fit(X, y)
+    assert model.model_.loss.quantiles == (0.1, 0.5, 0.9)
+    model.set_params(quantiles=(0.1, 0.9)).partial_fit(X, y)
+    assert isinstance(model.model_.loss, PinballLoss)
+    assert model.model_.loss.quantiles == (0.1, 0.5, 0.9)
