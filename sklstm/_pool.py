@@ -133,9 +133,11 @@ def _claim(key):
         models = _FREE.get(key) if key is not None else None
         while models:
             model = models.pop()
+            if not models:
+                # No key keeps an empty list: eviction pops from the oldest.
+                del _FREE[key]
             if _unchanged(model):
                 return model
-        _FREE.pop(key, None)
         return None
 
 

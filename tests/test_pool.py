@@ -226,3 +226,24 @@ def test_a_network_changed_while_training_is_not_reused():
     assert id(again.model_) != network
     assert all(layer.trainable for layer in again.model_.layers)
     assert_array_equal(again.predict(X), expected)
+
+
+def test_many_architectures_through_a_small_pool(monkeypatch):
+    # A live estimator took the last free network of its architecture; two
+    # others are freed and one must be evicted to keep MAX_FREE.
+    monkeypatch.setattr(_pool, "MAX_FREE", 1)
+    y = TARGETS[LSTMRegressor]
+
+    def fit(units):
+        estimator = LSTMRegressor(units=units, epochs=1, batch_size=8, random_state=0)
+        return estimator.fit(X, y)
+
+    fit_and_discard(LSTMRegressor(units=2, epochs=1, batch_size=8), y)
+    holder = fit(2)
+    for units in (3, 4):
+        fit_and_discard(LSTMRegressor(units=units, epochs=1, batch_size=8), y)
+    expected = fit(5).predict(X)
+
+    assert_array_equal(fit(5).predict(X), expected)
+    assert sum(map(len, _pool._FREE.values())) <= 1
+    assert holder.model_ not in [m for ms in _pool._FREE.values() for m in ms]
