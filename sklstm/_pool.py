@@ -26,6 +26,8 @@ import weakref
 
 import keras
 
+from sklstm._training import as_numpy
+
 # Free networks kept, over all architectures, once the next fit starts; the
 # least recently freed go first.
 MAX_FREE = 8
@@ -63,13 +65,14 @@ def network_for(estimator, fresh):
         reset optimizer.
     """
     optimizer = estimator._make_optimizer()
-    key = _key(estimator, fresh, optimizer)
+    description, learning_rate = _optimizer_description(estimator, optimizer)
+    key = _key(estimator, fresh, optimizer, description)
     model = _claim(key)
     if model is None:
         estimator._compile(fresh, optimizer, estimator.get_params())
         fresh.optimizer.build(fresh.trainable_variables)
         if key is not None:
-            start = [v.numpy() for v in optimizer.variables]
+            start = [as_numpy(v) for v in optimizer.variables]
             _REUSABLE[fresh] = (key, optimizer, start)
         return fresh
     for variable, value in zip(model.variables, fresh.variables, strict=True):
@@ -77,8 +80,7 @@ def network_for(estimator, fresh):
     start = _REUSABLE[model][2]
     for variable, value in zip(model.optimizer.variables, start, strict=True):
         variable.assign(value)
-    learning_rate = optimizer.get_config()["learning_rate"]
-    if isinstance(learning_rate, float):
+    if learning_rate is not None:
         model.optimizer.learning_rate = learning_rate
     return model
 
@@ -151,12 +153,11 @@ def _unchanged(model):
     return model.optimizer is optimizer and architecture == _architecture(model)
 
 
-def _key(estimator, fresh, optimizer):
+def _key(estimator, fresh, optimizer, description):
     """What a network must share with ``fresh`` to be reused for it, or None.
 
-    The architecture, the optimizer's config without its learning rate (a
-    variable, set on reuse), the loss and the metrics; None if any of them
-    may hold settings that no config records.
+    The architecture, the optimizer (``description``), the loss and the
+    metrics; None if any of them may hold settings that no config records.
     """
     metrics = estimator.metrics
     metrics = [metrics] if isinstance(metrics, str) else list(metrics or ())
@@ -164,14 +165,34 @@ def _key(estimator, fresh, optimizer):
         estimator, optimizer, metrics
     ):
         return None
-    optimizer_config = optimizer.get_config()
-    # Optimizers are named like layers: "adam", "adam_1", ...
-    del optimizer_config["name"]
-    if isinstance(optimizer_config.get("learning_rate"), float):
-        del optimizer_config["learning_rate"]
     loss = keras.saving.serialize_keras_object(estimator._training_loss(estimator.loss))
-    compiled = json.dumps([optimizer_config, loss, metrics], sort_keys=True)
+    compiled = json.dumps([description, loss, metrics], sort_keys=True)
     return _architecture(fresh), compiled
+
+
+def _optimizer_description(estimator, optimizer):
+    """The optimizer but for its learning rate (a variable, set on reuse).
+
+    Returns
+    -------
+    description : list
+        The optimizer's class, and the config of an optimizer given as an
+        instance; one given by name or class has its class's defaults.
+    learning_rate : float or None
+        None for a schedule, which the description holds instead.
+    """
+    kind = f"{type(optimizer).__module__}.{type(optimizer).__qualname__}"
+    if not isinstance(estimator.optimizer, keras.optimizers.Optimizer):
+        return [kind], float(estimator.learning_rate)
+    # The user's own instance: reading a built optimizer's config would read
+    # its learning-rate variable, which JAX arrays answer with a warning.
+    config = estimator.optimizer.get_config()
+    # Optimizers are named like layers: "adam", "adam_1", ...
+    del config["name"]
+    learning_rate = config.pop("learning_rate")
+    if not isinstance(learning_rate, float):
+        config["learning_rate"], learning_rate = learning_rate, None
+    return [kind, config], learning_rate
 
 
 def _described(estimator, optimizer, metrics):

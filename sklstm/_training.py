@@ -8,6 +8,7 @@ interrupted one leaves the estimator as it was.
 import math
 
 import keras
+from keras import ops
 
 from sklstm._batches import ArrayBatches
 from sklstm._forward import training_quietly
@@ -42,6 +43,16 @@ class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
             ) from None
 
 
+def as_numpy(variable):
+    """A copy of the value of a Keras ``variable``, as a NumPy array.
+
+    Through a backend tensor: converting the variable itself (or, on JAX,
+    ``variable.numpy()``) makes NumPy 2 warn that a Keras variable's
+    ``__array__`` takes no ``copy`` keyword.
+    """
+    return ops.convert_to_numpy(ops.copy(variable))
+
+
 class FittedState:
     """The attributes of an estimator, and the network state ``fit`` may change.
 
@@ -62,7 +73,7 @@ class FittedState:
             # Compiling resets it: whether the fit compiled the network anew.
             self._train_function = self._model.train_function
             self._variables = [*self._model.variables, *self._optimizer.variables]
-            self._values = [v.numpy() for v in self._variables]
+            self._values = [as_numpy(v) for v in self._variables]
 
     def restore(self, estimator):
         """Give ``estimator`` back the state it had when this was made."""
