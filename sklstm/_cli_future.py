@@ -7,8 +7,6 @@ calibrated on forecasts made from the test period, whose values the network
 was not fitted on. The files are checked with pandas before Keras starts.
 """
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -20,6 +18,7 @@ from sklstm._cli_input import (
     series_lengths,
     time_kind,
 )
+from sklstm._conformal import min_calibration_size
 from sklstm._timeline import following
 
 
@@ -216,7 +215,7 @@ def check_interval(args, frame, X_train, size, n_steps):
     """
     lengths = series_lengths(_held_out(frame, X_train, size, args.horizon))
     n_origins = int((lengths - size - n_steps + 1).clip(lower=0).sum())
-    needed = math.ceil(round(args.interval / (1 - args.interval), 9))
+    needed = min_calibration_size(args.interval)
     if n_origins < needed:
         raise CommandError(
             f"--interval {args.interval} is calibrated on forecasts of {n_steps} "

@@ -14,7 +14,7 @@ this module importing it back.
 
 import numpy as np
 
-from sklstm._quantiles import conformal_correction, min_calibration_size
+from sklstm._conformal import conformal_correction, min_calibration_size
 
 
 def with_interval(forecast, wrap, interval, backtest):

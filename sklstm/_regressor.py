@@ -17,17 +17,16 @@ from sklearn.utils.validation import (
 )
 
 from sklstm._base import LSTMMixin
+from sklstm._conformal import check_coverage, min_calibration_size
 from sklstm._forward import predict_outputs
 from sklstm._quantiles import (
     MEDIAN,
     NonCrossingQuantiles,
     PinballLoss,
-    check_coverage,
     check_quantiles,
     conformalized_interval,
     interval_from_quantiles,
     interval_levels,
-    min_calibration_size,
 )
 from sklstm._trend import add_reference_skip, fit_skip, gate_outputs, normalize_inputs
 
