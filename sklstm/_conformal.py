@@ -11,9 +11,17 @@ import numpy as np
 
 
 def check_coverage(coverage):
-    """Return `coverage` as a float, or raise ValueError naming it."""
+    """Return `coverage` as a float in (0, 1), or raise naming it.
+
+    Raises
+    ------
+    TypeError
+        If `coverage` is not a real number (a bool is not one).
+    ValueError
+        If it is not strictly between 0 and 1.
+    """
     if isinstance(coverage, (bool, np.bool_)) or not isinstance(coverage, Real):
-        raise ValueError(f"coverage must be a float in (0, 1), got {coverage!r}")
+        raise TypeError(f"coverage must be a float in (0, 1), got {coverage!r}")
     if not 0 < coverage < 1:
         raise ValueError(
             f"coverage must be in the open interval (0, 1), got {coverage}"

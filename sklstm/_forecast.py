@@ -1,13 +1,14 @@
 """Forecasting past the end of a series by feeding predictions back."""
 
 from functools import partial
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier
 from sklearn.utils import check_array, check_scalar, get_tags
 
+from sklstm._conformal import check_coverage
 from sklstm._forecast_intervals import backtest_errors, with_interval
 from sklstm._forecast_panel import panel_blocks
 from sklstm._make_windows import _target_indices, column_labels, series_2d
@@ -240,14 +241,7 @@ def recursive_forecast(
     check_scalar(n_steps, "n_steps", Integral, min_val=1)
     check_scalar(n_origins, "n_origins", Integral, min_val=1)
     if coverage is not None:
-        check_scalar(
-            coverage,
-            "coverage",
-            Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="neither",
-        )
+        coverage = check_coverage(coverage)
         _check_regressor(estimator)
     interval = None if coverage is None else (coverage, n_origins)
     panel = is_panel(series)

@@ -80,7 +80,8 @@ def predict_interval(estimator, X, coverage=0.9):
     Raises
     ------
     TypeError
-        If ``estimator`` holds no LSTMRegressor with quantiles.
+        If ``estimator`` holds no LSTMRegressor with quantiles, or
+        ``coverage`` is not a real number.
     ValueError
         If ``coverage`` is not in (0, 1) or the regressor cannot serve it
         (see :meth:`LSTMRegressor.predict_interval`), or a target

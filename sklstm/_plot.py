@@ -4,13 +4,12 @@ matplotlib is an optional dependency (the ``plot`` extra), imported only when
 something is drawn.
 """
 
-from numbers import Real
-
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_array, check_scalar
+from sklearn.utils import check_array
 
+from sklstm._conformal import check_coverage
 from sklstm._unwrap import fitted_parts
 
 _PANDAS = (pd.Series, pd.DataFrame)
@@ -529,10 +528,7 @@ def _interval_label(coverage) -> str:
     """The legend label of an interval, naming its coverage if known."""
     if coverage is None:
         return "interval"
-    check_scalar(
-        coverage, "coverage", Real, min_val=0, max_val=1, include_boundaries="neither"
-    )
-    return f"{100 * coverage:g}% interval"
+    return f"{100 * check_coverage(coverage):g}% interval"
 
 
 def _concise_dates(ax) -> None:

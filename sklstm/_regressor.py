@@ -389,8 +389,10 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
 
         Raises
         ------
+        TypeError
+            If ``coverage`` is not a real number.
         ValueError
-            If ``coverage`` is not a float in (0, 1); with calibration, if
+            If ``coverage`` is not in (0, 1); with calibration, if
             the fit kept too few calibration rows for it (at least
             ``ceil(coverage / (1 - coverage))``: 9 for 0.9, 19 for 0.95);
             without, if it needs quantiles beyond the learned levels.

@@ -157,9 +157,9 @@ def test_interval_of_a_panel_pools_the_errors_of_its_series():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"coverage": 0}, "coverage == 0, must be > 0"),
-        ({"coverage": 1.0}, "coverage == 1.0, must be < 1"),
-        ({"coverage": 90}, "coverage == 90, must be < 1"),
+        ({"coverage": 0}, r"coverage must be in the open interval \(0, 1\), got 0"),
+        ({"coverage": 1.0}, r"open interval \(0, 1\), got 1.0"),
+        ({"coverage": 90}, r"open interval \(0, 1\), got 90"),
         ({"coverage": 0.9, "n_origins": 0}, "n_origins == 0, must be >= 1"),
         (
             {"coverage": 0.95, "n_origins": 10},
@@ -182,7 +182,8 @@ def test_bad_interval_request_raises_naming_it(kwargs, match):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"coverage": "0.9"}, "coverage must be an instance of"),
+        ({"coverage": "0.9"}, r"coverage must be a float in \(0, 1\), got '0.9'"),
+        ({"coverage": True}, r"coverage must be a float in \(0, 1\), got True"),
         ({"coverage": 0.9, "n_origins": 2.5}, "n_origins must be an instance of int"),
     ],
 )

@@ -237,7 +237,7 @@ def test_interval_of_a_pandas_forecast_follows_its_dates():
         ),
         (
             {"y_lower": SERIES[:5], "y_upper": SERIES[:5] + 1, "coverage": 90},
-            "coverage == 90, must be < 1",
+            r"coverage must be in the open interval \(0, 1\), got 90",
         ),
         ({"coverage": 0.9}, "coverage=0.9 labels an interval, but y_lower and y_up"),
     ],

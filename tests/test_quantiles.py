@@ -200,12 +200,24 @@ def test_bad_quantiles_raise(data, quantiles, match):
         tiny(quantiles=quantiles).fit(X, y)
 
 
-@pytest.mark.parametrize("coverage", [0, 0.0, 1.0, 1.5, -0.1, True, "0.9", None])
-def test_bad_coverage_raises(data, single, coverage):
+@pytest.mark.parametrize(
+    ("coverage", "error"),
+    [
+        (0, ValueError),
+        (0.0, ValueError),
+        (1.0, ValueError),
+        (1.5, ValueError),
+        (-0.1, ValueError),
+        (True, TypeError),
+        ("0.9", TypeError),
+        (None, TypeError),
+    ],
+)
+def test_bad_coverage_raises(data, single, coverage, error):
     X, _, _ = data
-    with pytest.raises(ValueError, match="coverage"):
+    with pytest.raises(error, match="coverage"):
         single.predict_interval(X, coverage=coverage)
-    with pytest.raises(ValueError, match="coverage"):
+    with pytest.raises(error, match="coverage"):
         sklstm.predict_interval(single, X, coverage=coverage)
 
 
