@@ -19,6 +19,7 @@ _MODULES = {
     "ModelFileError": "sklstm._saving",
     "PanelTimeSeriesSplit": "sklstm._panel",
     "SlidingWindowTransformer": "sklstm._window",
+    "adaptive_interval": "sklstm._adaptive",
     "load": "sklstm._saving",
     "make_windows": "sklstm._make_windows",
     "predict_interval": "sklstm._intervals",
