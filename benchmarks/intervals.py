@@ -12,14 +12,21 @@ estimator drops none, so for H > 1 the last training rows' later steps are
 targets of the first H - 1 calibration rows. The series is standardized with
 the training part's mean and deviation, and the intervals are mapped back.
 
-At 80/90/95% nominal coverage, three intervals per hold-out step:
+At 80/90/95% nominal coverage, five intervals per hold-out step:
 
 - ``naive``: the network's median plus the quantiles of its residuals on the
   training rows (per step ahead);
 - ``quantile``: the raw interval of the learned quantiles
   (``predict_quantiles`` at the levels ``(1 -+ coverage) / 2``, all learned);
 - ``CQR``: ``predict_interval``, that interval conformalized on the
-  calibration rows.
+  calibration rows;
+- ``ACI``: ``adaptive_interval``, the same interval recalibrated as the
+  hold-out's targets are observed, walking it in time order: each row is
+  calibrated on the calibration rows and the hold-out targets known before
+  it (step ``h`` of a row from ``h`` rows later on), at a level that adapts
+  to the misses (default ``gamma``, the same for every series);
+- ``expanding``: ``adaptive_interval(..., gamma=0)``, the recalibration
+  alone, at the nominal level.
 
 Coverage is the fraction of hold-out targets (every step ahead) inside their
 interval; width is the mean interval width in the units of the series.
@@ -52,11 +59,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sklstm import LSTMRegressor, make_windows  # noqa: E402
+from sklstm import LSTMRegressor, adaptive_interval, make_windows  # noqa: E402
 
 LEVELS = (0.8, 0.9, 0.95)
 QUANTILES = (0.025, 0.05, 0.1, 0.5, 0.9, 0.95, 0.975)
-METHODS = ("naive", "quantile", "CQR")
+METHODS = ("naive", "quantile", "CQR", "ACI", "expanding")
 
 
 @dataclass(frozen=True)
@@ -139,10 +146,16 @@ def intervals(model, X, y, level):
         quantiles[..., levels.index(round(1 - alpha / 2, 4))],
     )
     cqr = model.predict_interval(X["test"], coverage=level)
+    aci = adaptive_interval(model, X["test"], y["test"], coverage=level)
+    expanding = adaptive_interval(
+        model, X["test"], y["test"], coverage=level, gamma=0.0
+    )
     return {
         "naive": (median + low, median + high),
         "quantile": raw,
         "CQR": (cqr[..., 0], cqr[..., 1]),
+        "ACI": (aci[..., 0], aci[..., 1]),
+        "expanding": (expanding[..., 0], expanding[..., 1]),
     }
 
 
