@@ -140,7 +140,7 @@ def adaptive_interval(
     >>> X, y = make_windows(series, window_size=6)
     >>> model = LSTMRegressor(units=4, epochs=2, quantiles=(0.1, 0.9),
     ...                       random_state=0).fit(X[:80], y[:80])
-    >>> # Rows 80 to 113 are observed; the last row is a forecast.
+    >>> # The targets of rows 80 to 112 are observed, not yet row 113's.
     >>> adaptive_interval(model, X[80:], y[80:-1], coverage=0.8).shape
     (34, 2)
     """
