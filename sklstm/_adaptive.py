@@ -114,7 +114,8 @@ def adaptive_interval(
     ``miss`` is 1 if the target fell outside the interval given to its row.
     Over ``T`` revealed targets of a column, the miss rate is then within
     ``(1 + gamma) / (gamma * T)`` of ``1 - coverage`` whatever the data
-    (Gibbs and Candès, 2021), as long as no target falls beyond every known
+    (Gibbs and Candès, 2021; ``(1 + h * gamma) / (gamma * T)`` for a column
+    observed ``h`` rows later), as long as no target falls beyond every known
     score while ``alpha_t <= 0`` (see the clipping below).
 
     Where ``alpha_t`` leaves ``(0, 1)``, the method as published gives an
