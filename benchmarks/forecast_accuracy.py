@@ -32,12 +32,24 @@ temperatures (stationary).
 Errors: RMSE, and MASE (the mean absolute error over that of the in-sample
 seasonal naive forecast; below 1 beats it on the training part's scale).
 The JSON file also holds each LSTM column's cross-validated RMSE (mean and
-standard deviation over the folds).
+standard deviation over the folds), and the range of the training part and
+of the hold-out: a hold-out that leaves the training range is where
+``normalize`` pays off.
+
+One search picks one candidate, and which one may change with the seed:
+hold-out errors a few percent apart can come from that choice alone. With
+``--seeds N`` the whole search runs again with the estimator's
+``random_state`` set to 0, ..., N - 1; the table gives each error averaged
+over the seeds, the LSTM columns' RMSE followed by its standard deviation
+over them, and the JSON file every seed's errors and choices. ``--folds``
+changes the number of ``TimeSeriesSplit`` folds; ``--series`` runs only
+the series whose name contains the given text.
 
 Real series ship with statsmodels (``pip install statsmodels``); nothing is
 downloaded. Run::
 
-    python benchmarks/forecast_accuracy.py [--fast] [--json FILE]
+    python benchmarks/forecast_accuracy.py [--fast] [--seeds N] [--folds K]
+        [--series NAME ...] [--json FILE]
 """
 
 import argparse
@@ -115,7 +127,7 @@ def naive(series, n_train, lag):
     return series[n_train - lag : len(series) - lag]
 
 
-def lstm_search(series, n_train, season, config):
+def lstm_search(series, n_train, season, config, seed):
     """Grid search on the training part; returns the fitted search."""
     windows = sorted({max(season, 4), 2 * max(season, 4)})
     pipe = Pipeline(
@@ -128,7 +140,7 @@ def lstm_search(series, n_train, season, config):
                     epochs=config["epochs"],
                     learning_rate=config["learning_rate"],
                     batch_size=32,
-                    random_state=0,
+                    random_state=seed,
                 ),
             ),
         ]
@@ -190,11 +202,11 @@ def short(params):
     )
 
 
-def evaluate(name, series, season, kind, config):
+def evaluate(name, series, season, kind, config, seed=0):
     """Errors of every method on one series, and the LSTM params chosen."""
     n_train = len(series) - int(round(HOLDOUT * len(series)))
     started = time.perf_counter()
-    search = lstm_search(series, n_train, season, config)
+    search = lstm_search(series, n_train, season, config, seed)
     X, y = series[: n_train - 1, np.newaxis], series[1:n_train]
     chosen = {
         "LSTM": best_with(search, None),
@@ -218,10 +230,42 @@ def evaluate(name, series, season, kind, config):
         "season": season,
         "kind": kind,
         "errors": {k: errors(series, n_train, season, f) for k, f in forecasts.items()},
+        "ranges": {
+            part: [float(values.min()), float(values.max())]
+            for part, values in (
+                ("training", series[:n_train]),
+                ("hold-out", series[n_train:]),
+            )
+        },
         "params": {method: short(params) for method, (params, _) in chosen.items()},
         "cv_rmse": {method: cv for method, (_, cv) in chosen.items()},
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def over_seeds(runs):
+    """One row from `evaluate`'s rows for the same series and several seeds.
+
+    Errors are averaged over the seeds; ``rmse_std`` holds each method's
+    standard deviation of the RMSE over them, and ``seeds`` every run.
+    """
+    row = {key: runs[0][key] for key in ("series", "n", "season", "kind", "ranges")}
+    methods = runs[0]["errors"]
+    row["errors"] = {
+        method: {
+            metric: float(np.mean([run["errors"][method][metric] for run in runs]))
+            for metric in ("rmse", "mase")
+        }
+        for method in methods
+    }
+    row["rmse_std"] = {
+        method: float(np.std([run["errors"][method]["rmse"] for run in runs]))
+        for method in methods
+    }
+    row["params"] = runs[0]["params"] if len(runs) == 1 else {"LSTM tuned": "per seed"}
+    row["seconds"] = round(sum(run["seconds"] for run in runs), 1)
+    row["seeds"] = runs
+    return row
 
 
 def table(rows):
@@ -236,10 +280,11 @@ def table(rows):
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for row in rows:
         cells = [row["series"], row["kind"]]
-        cells += [
-            f"{row['errors'][m]['rmse']:.3g} ({row['errors'][m]['mase']:.2f})"
-            for m in methods
-        ]
+        for m in methods:
+            cell = f"{row['errors'][m]['rmse']:.3g}"
+            if len(row["seeds"]) > 1 and m.startswith("LSTM"):
+                cell += f" ± {row['rmse_std'][m]:.2g}"
+            cells.append(f"{cell} ({row['errors'][m]['mase']:.2f})")
         cells.append(row["params"]["LSTM tuned"])
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -249,7 +294,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fast", action="store_true", help="smoke-test scale")
     parser.add_argument("--json", help="write the results to this file")
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="run each search with N seeds"
+    )
+    parser.add_argument("--folds", type=int, help="TimeSeriesSplit folds")
+    parser.add_argument(
+        "--series",
+        action="append",
+        metavar="NAME",
+        help="only the series whose name contains NAME (repeatable)",
+    )
     args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    if args.folds is not None and args.folds < 2:
+        parser.error(f"--folds must be at least 2, got {args.folds}")
     if args.fast:
         config = {
             "epochs": 2,
@@ -269,17 +328,34 @@ def main(argv=None):
             "learning_rate": 0.01,
         }
         catalog = {**synthetic_series(300), **real_series()}
+    if args.folds is not None:
+        config["folds"] = args.folds
+    if args.series:
+        wanted = [text.lower() for text in args.series]
+        catalog = {
+            name: entry
+            for name, entry in catalog.items()
+            if any(text in name.lower() for text in wanted)
+        }
+        if not catalog:
+            parser.error(f"no series matches --series {args.series}")
     keras.utils.set_random_seed(0)
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         for name, (values, season, kind) in catalog.items():
-            rows.append(evaluate(name, np.asarray(values, float), season, kind, config))
-            print(f"{name}: {rows[-1]['seconds']} s", file=sys.stderr)
+            values = np.asarray(values, float)
+            runs = []
+            for seed in range(args.seeds):
+                runs.append(evaluate(name, values, season, kind, config, seed))
+                print(f"{name}, seed {seed}: {runs[-1]['seconds']} s", file=sys.stderr)
+            rows.append(over_seeds(runs))
     print(table(rows))
     if args.json:
         with open(args.json, "w") as file:
-            json.dump({"config": config, "rows": rows}, file, indent=2)
+            json.dump(
+                {"config": config, "seeds": args.seeds, "rows": rows}, file, indent=2
+            )
 
 
 if __name__ == "__main__":
