@@ -46,7 +46,8 @@ def predict_quantiles(estimator, X):
         If ``estimator`` holds no LSTMRegressor with quantiles.
     ValueError
         If a target transformer's inverse does not keep the quantiles in
-        order, or reverses them while the levels are not symmetric about 0.5.
+        order, reverses them while the levels are not symmetric about 0.5,
+        or maps a quantile to NaN or infinity (outside its domain).
 
     See Also
     --------
@@ -85,7 +86,8 @@ def predict_interval(estimator, X, coverage=0.9):
     ValueError
         If ``coverage`` is not in (0, 1) or the regressor cannot serve it
         (see :meth:`LSTMRegressor.predict_interval`), or a target
-        transformer's inverse does not keep the bounds in order.
+        transformer's inverse does not keep the bounds in order or maps one
+        to NaN or infinity (outside its domain).
 
     See Also
     --------
@@ -96,24 +98,32 @@ def predict_interval(estimator, X, coverage=0.9):
     return _untransform(interval, target_transforms, None)
 
 
-def _reach(estimator, X):
+def _reach(estimator, X, inspect=None):
     """The quantile LSTMRegressor in `estimator`, `X` as it gets it, and the
-    target transformers around it (outermost first)."""
+    target transformers around it (outermost first).
+
+    ``inspect(step, X)``, if given, sees each pipeline step before the
+    regressor and the `X` that step transforms.
+    """
     if isinstance(estimator, LSTMRegressor):
         if estimator.quantiles is None:
             raise _no_quantiles("LSTMRegressor(quantiles=None)")
         return estimator, X, []
     if isinstance(estimator, Pipeline):
-        if len(estimator) > 1:
-            X = estimator[:-1].transform(X)
-        return _reach(estimator[-1], X)
+        for _, step in estimator.steps[:-1]:
+            if step is None or step == "passthrough":
+                continue
+            if inspect is not None:
+                inspect(step, X)
+            X = step.transform(X)
+        return _reach(estimator[-1], X, inspect)
     if hasattr(estimator, "estimator") or hasattr(estimator, "regressor"):
         # A search or a target transformer: reached only once fitted.
         check_is_fitted(estimator)
     if hasattr(estimator, "best_estimator_"):
-        return _reach(estimator.best_estimator_, X)
+        return _reach(estimator.best_estimator_, X, inspect)
     if hasattr(estimator, "regressor_") and hasattr(estimator, "transformer_"):
-        regressor, X, target_transforms = _reach(estimator.regressor_, X)
+        regressor, X, target_transforms = _reach(estimator.regressor_, X, inspect)
         return regressor, X, [estimator, *target_transforms]
     raise _no_quantiles(type(estimator).__name__)
 
@@ -136,8 +146,25 @@ def _untransform(values, target_transforms, levels):
         columns = [
             _inverse(target_transform, values[..., k]) for k in range(values.shape[-1])
         ]
-        values = _in_order(np.stack(columns, axis=-1), levels)
+        mapped = np.stack(columns, axis=-1)
+        _check_domain(values, mapped, "quantiles" if levels is not None else "bounds")
+        values = _in_order(mapped, levels)
     return values
+
+
+def _check_domain(values, mapped, what):
+    """Refuse finite `values` that the inverse maps to NaN or infinity."""
+    lost = np.isfinite(values) & ~np.isfinite(mapped)
+    if lost.any():
+        value = values[lost].flat[0]
+        raise ValueError(
+            f"the target transformer's inverse_transform maps {what} such as "
+            f"{value:.6g} to NaN or infinity: they fall outside the domain of "
+            "the inverse. A quantile or a calibrated bound can be any real "
+            "number on the regressor's scale: use a target transform whose "
+            "inverse is defined on every real number (such as func=np.log "
+            "with inverse_func=np.exp)"
+        )
 
 
 def _inverse(target_transform, prediction):

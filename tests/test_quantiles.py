@@ -418,6 +418,17 @@ def test_decreasing_target_transform_reverses_the_quantiles(level_series, foreca
         sklstm.predict_quantiles(negated, X)
 
 
+def test_an_inverse_undefined_at_a_bound_names_its_domain(level_series, forecaster):
+    X, y = level_series
+    # The series lies around 100: the quantiles and bounds below 100 have no
+    # log(v - 100).
+    logged = _negated(forecaster, y, inverse_func=lambda v: np.log(v - 100))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for predict in (sklstm.predict_quantiles, sklstm.predict_interval):
+            with pytest.raises(ValueError, match="outside the domain of the inverse"):
+                predict(logged, X)
+
+
 def test_public_functions_need_a_fitted_quantile_regressor(level_series):
     X, y = level_series
     with pytest.raises(NotFittedError):
