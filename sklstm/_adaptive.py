@@ -12,9 +12,11 @@ from collections import deque
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
+from sklstm._adaptive_input import check_follows_fit, check_one_series, check_y_index
 from sklstm._conformal import check_coverage, min_calibration_size
 from sklstm._intervals import _reach, _untransform
 from sklstm._quantiles import MEDIAN, interval_from_quantiles
@@ -35,7 +37,8 @@ def adaptive_interval(
     intervals widen or narrow to keep the coverage over time. Rows past
     ``len(y)`` have no truth yet: they are calibrated on all of ``y``, so
     the last row of ``X`` is the interval of a forecast from the end of the
-    data.
+    data. Nothing is kept between calls: with each new value, call again
+    with every row since the fit and every target observed.
 
     Parameters
     ----------
@@ -47,14 +50,24 @@ def adaptive_interval(
         series), a :class:`~sklearn.compose.TransformedTargetRegressor` or a
         fitted search.
     X : array-like
-        What ``estimator.predict`` takes: rows in time order, after the
-        rows ``estimator`` was fitted on, one time step apart.
+        What ``estimator.predict`` takes: the rows of one series in time
+        order, after the rows ``estimator`` was fitted on, one time step
+        apart. Where a window pipeline's fitted series has a pandas time
+        index, ``X`` must start after its end, and ``X`` that begins with the
+        fitted rows is refused; an array that starts inside the fitted
+        period cannot be told apart from a continuation and is not caught.
+        A panel (a pandas index of (series id, time)) must hold one series:
+        walk each series apart, ``X.loc[[name]]``. That the rows are one
+        time step apart is not checked: the delays of ``horizon`` count
+        rows, so rows missing from ``X`` make targets count later than
+        they are observed.
     y : array-like of shape (n_observed,) or (n_observed, n_outputs), \
             default=None
         The observed targets of the first ``n_observed <= len(X)`` rows of
-        ``X``, on the scale of the target ``estimator`` was fitted on. None
-        observes none: the intervals are then those of
-        :func:`predict_interval` (with ``window=None``).
+        ``X``, on the scale of the target ``estimator`` was fitted on; a
+        pandas ``y`` with a pandas ``X`` must have the index of those rows.
+        None observes none: the intervals are then those of
+        :func:`predict_interval` (only with ``window=None``).
     coverage : float in (0, 1), default=0.9
         Nominal probability that the interval holds the target.
     gamma : float >= 0, default=0.05
@@ -75,7 +88,10 @@ def adaptive_interval(
         are observed at row ``s + h``, and only from then on do they
         calibrate. None reads each column as one more step ahead (the
         targets of ``make_windows(series, w, horizon=H)`` for one column);
-        pass ``horizon=1`` for several series one step ahead.
+        pass ``horizon=1`` for several series one step ahead. None with
+        several columns observed sooner is conservative: column ``j``
+        (from 0) then waits ``j + 1`` rows for each score, and calibrates on
+        staler scores, which lag a drift.
 
     Returns
     -------
@@ -92,11 +108,13 @@ def adaptive_interval(
         the right kind.
     ValueError
         If ``coverage``, ``gamma``, ``window``, ``horizon`` or ``y`` is out
-        of range or ill-shaped, ``y`` has more rows than ``X``, or the
-        regressor was fitted without calibration rows or with too few for
-        ``coverage``.
+        of range or ill-shaped, ``y`` has more rows than ``X`` or another
+        index, ``X`` is a panel of several series or starts inside the
+        fitted series, or the regressor was fitted without calibration rows
+        or with too few for ``coverage``.
     sklearn.exceptions.NotFittedError
-        If ``estimator`` is not fitted.
+        If ``estimator`` is not fitted, or was fitted with
+        ``quantiles=None``.
 
     See Also
     --------
@@ -113,16 +131,18 @@ def adaptive_interval(
     ``alpha_{t+1} = alpha_t + gamma * (1 - coverage - miss)``, where
     ``miss`` is 1 if the target fell outside the interval given to its row.
     Over ``T`` revealed targets of a column, the miss rate is then within
-    ``(1 + gamma) / (gamma * T)`` of ``1 - coverage`` whatever the data
-    (Gibbs and Candès, 2021; ``(1 + h * gamma) / (gamma * T)`` for a column
-    observed ``h`` rows later), as long as no target falls beyond every known
-    score while ``alpha_t <= 0`` (see the clipping below).
+    ``(1 + gamma) / (gamma * T)`` of ``1 - coverage`` for any data (Gibbs
+    and Candès, 2021; ``(1 + h * gamma) / (gamma * T)`` for a column
+    observed ``h`` rows later), as long as the clipping below decides no
+    target: none falls beyond every known score while ``alpha_t <= 0``, and
+    none falls inside the clipped interval while ``alpha_t >= 1``.
 
     Where ``alpha_t`` leaves ``(0, 1)``, the method as published gives an
     infinite or an empty interval; here the rank is clipped to ``[1, n]``:
     the largest or the smallest known score, so the bounds stay finite and
     never cross the median, and ``alpha_t`` itself is kept, so that it
-    returns as the misses allow.
+    returns as the misses allow. (Targets tied at the median, which such an
+    interval always holds, then keep hitting and ``alpha_t`` keeps rising.)
 
     The default ``gamma=0.05``, the largest step used in the literature
     (0.005 to 0.05), is chosen for how fast the level reacts, not from any
@@ -148,8 +168,15 @@ def adaptive_interval(
     coverage = check_coverage(coverage)
     gamma = _check_gamma(gamma)
     window = _check_window(window, coverage)
-    regressor, X, target_transforms = _reach(estimator, X)
+    check_one_series(X)
+    check_y_index(X, y)
+    regressor, X, target_transforms = _reach(estimator, X, check_follows_fit)
     check_is_fitted(regressor)
+    if regressor.quantiles_ is None:
+        raise NotFittedError(
+            f"This {type(regressor).__name__} was fitted with quantiles=None; "
+            "fit it again to predict quantiles or intervals"
+        )
     _check_calibration(regressor, coverage)
     n_outputs, levels = regressor.n_outputs_, regressor.quantiles_
     delays = _delays(horizon, n_outputs)
@@ -279,6 +306,12 @@ def _observed(y, n_rows, n_outputs, target_transforms):
     """`y` as ``(n_observed, n_outputs)`` float64, on the regressor's scale."""
     if y is None:
         return np.empty((0, n_outputs))
+    if np.ndim(y) == 0:
+        expected = "(n_observed,)" if n_outputs == 1 else f"(n_observed, {n_outputs})"
+        raise ValueError(
+            f"y must be an array-like of shape {expected}, the observed targets "
+            f"of the first rows of X, got the scalar {y!r}"
+        )
     y = check_array(
         y, ensure_2d=False, ensure_min_samples=0, dtype="numeric", input_name="y"
     )

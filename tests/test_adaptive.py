@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.compose import TransformedTargetRegressor
@@ -55,6 +56,25 @@ def three_steps(series):
     X, y = make_windows(series, WINDOW, horizon=3)
     model = _network().fit(X[:N_FIT], y[:N_FIT])
     return model, X[N_FIT : N_FIT + 60], y[N_FIT : N_FIT + 60]
+
+
+@pytest.fixture(scope="module")
+def panel():
+    """A window pipeline fitted on times 0 to 59 of two series, and the rest."""
+    rng = np.random.default_rng(1)
+    index = pd.MultiIndex.from_product([["a", "b"], range(100)], names=["id", "t"])
+    values = pd.Series(rng.standard_normal(200), index=index, name="v")
+    target = values.groupby(level="id").shift(-1)
+    time = index.get_level_values("t")
+    pipeline = Pipeline(
+        [
+            ("window", SlidingWindowTransformer(window_size=WINDOW)),
+            ("lstm", _network()),
+        ]
+    )
+    pipeline.fit(values[time < 60].to_frame(), target[time < 60])
+    later = (time >= 60) & (time < 99)
+    return pipeline, values[later].to_frame(), target[later]
 
 
 def _coverage(interval, y):
@@ -193,6 +213,47 @@ def test_window_pipeline_in_a_target_transformer(series):
     inner = adaptive_interval(model.regressor_, X, scaler.transform(y[:, None]), 0.8)
     expected = scaler.inverse_transform(inner.reshape(-1, 1)).reshape(inner.shape)
     assert_allclose(adaptive_interval(model, X, y, 0.8), expected, rtol=1e-6)
+    # An array that begins with the fitted rows scores them again.
+    with pytest.raises(ValueError, match="begins with the 50 rows"):
+        adaptive_interval(model, rows[:200], target[:199], 0.8)
+
+
+def test_a_panel_is_walked_one_series_at_a_time(panel):
+    model, X, y = panel
+    with pytest.raises(ValueError, match=r"Walk each series apart, such as "):
+        adaptive_interval(model, X, y, 0.8)
+    one, y_one = X.loc[["a"]], y.loc[["a"]]
+    # Series a continues its own fitted rows, as the pipeline windows it.
+    windows = model[:-1].transform(one)
+    assert_allclose(
+        adaptive_interval(model, one, y_one, 0.8),
+        adaptive_interval(model[-1], windows, y_one.to_numpy(), 0.8),
+    )
+    assert_allclose(adaptive_interval(model, one), predict_interval(model, one))
+
+
+def test_x_must_follow_the_fitted_rows(panel):
+    model, _, _ = panel
+    # Times 50 to 98 of series a, of which 50 to 59 were fitted on: the
+    # pipeline windows them, but their scores would not be new.
+    index = pd.MultiIndex.from_product([["a"], range(50, 99)], names=["id", "t"])
+    earlier = pd.DataFrame({"v": np.zeros(49)}, index=index)
+    assert model.predict(earlier).shape == (49,)
+    with pytest.raises(ValueError, match=r"X starts at 50, not after .* \(59\)"):
+        adaptive_interval(model, earlier, None, 0.8)
+
+
+def test_a_pandas_y_follows_the_index_of_x(panel):
+    model, X, y = panel
+    one, y_one = X.loc[["a"]], y.loc[["a"]]
+    assert_allclose(
+        adaptive_interval(model, one, y_one.iloc[:10], 0.8),
+        adaptive_interval(model, one, y_one.to_numpy()[:10], 0.8),
+    )
+    with pytest.raises(ValueError, match=r"row 0 is labelled \('a', 61\)"):
+        adaptive_interval(model, one, y_one.iloc[1:], 0.8)
+    with pytest.raises(ValueError, match=r"labelled \('b', 60\) where X's is"):
+        adaptive_interval(model, one, y.loc[["b"]], 0.8)
 
 
 @pytest.mark.parametrize(
@@ -225,6 +286,8 @@ def test_bad_targets_raise(one_step, three_steps):
         adaptive_interval(model, X, np.c_[y, y], 0.8)
     with pytest.raises(ValueError, match="NaN"):
         adaptive_interval(model, X, np.full(3, np.nan), 0.8)
+    with pytest.raises(ValueError, match=r"shape \(n_observed,\), .* scalar 3.0"):
+        adaptive_interval(model, X, 3.0, 0.8)
     model, X, y = three_steps
     with pytest.raises(ValueError, match=r"expected \(n_observed, 3\)"):
         adaptive_interval(model, X, y[:, 0], 0.8)
@@ -236,6 +299,11 @@ def test_calibration_needed(one_step):
     raw = _network(calibration_fraction=0).fit(Xf, yf)
     with pytest.raises(ValueError, match="calibration_fraction > 0"):
         adaptive_interval(raw, X, y, 0.8)
+    # Quantiles set after a fit without them: the network has none.
+    point = LSTMRegressor(units=2, epochs=1, random_state=0).fit(Xf, yf)
+    point.set_params(quantiles=(0.1, 0.9))
+    with pytest.raises(NotFittedError, match="fitted with quantiles=None"):
+        adaptive_interval(point, X, y, 0.8)
     # 10 calibration rows serve 0.9 (9 needed) but not 0.95 (19).
     with pytest.raises(ValueError, match="at least 19 calibration rows"):
         adaptive_interval(model, X, y, 0.95)
