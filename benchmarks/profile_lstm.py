@@ -16,6 +16,8 @@ implementation the table shows the fit end to end (build, compile, every
 epoch), an epoch after the first, and the time of one training step and of
 one forward pass on a batch, after compilation; the last two, divided by the
 number of time steps, are the cost of a step of the time loop.
+``--unroll both`` adds a column for each Keras layer with ``unroll=True``
+(every time step written out in the graph, on a fixed number of steps).
 """
 
 import os
@@ -27,7 +29,6 @@ import numpy as np
 from run import backend_parser, limit_threads
 
 WORKLOADS = ("W2", "W3")
-IMPLEMENTATIONS = ("keras", "projected", "torch")
 
 
 def parse_args(argv=None):
@@ -59,6 +60,13 @@ def parse_args(argv=None):
         "default (no XLA for TensorFlow on a CPU) or XLA everywhere",
     )
     parser.add_argument(
+        "--unroll",
+        choices=("false", "true", "both"),
+        default="false",
+        help="the Keras layers' unroll: a loop over time steps (Keras's "
+        "default), every step written out in the graph, or a column of each",
+    )
+    parser.add_argument(
         "--threads", type=int, help="cap every framework's thread pools (run.py)"
     )
     return parser.parse_args(argv)
@@ -78,23 +86,30 @@ def main(argv=None):
     check_matches_keras(ProjectedLSTM)
     jit_compile = args.jit_compile == "true" or "auto"
 
-    fits = {
-        "keras": fit_keras_layer(keras.layers.LSTM, jit_compile),
-        "projected": fit_keras_layer(ProjectedLSTM, jit_compile),
-        "torch": fit_torch,
-    }
+    fits = {}
+    for unroll in {"false": (False,), "true": (True,), "both": (False, True)}[
+        args.unroll
+    ]:
+        suffix = "+unroll" if unroll else ""
+        for name, layer in (("keras", keras.layers.LSTM), ("projected", ProjectedLSTM)):
+            fits[name + suffix] = fit_keras_layer(layer, jit_compile, unroll)
+    fits["torch"] = fit_torch
+    implementations = tuple(fits)
     load = os.getloadavg()[0]
-    print(f"backend {args.backend} | jit_compile {jit_compile} | load {load:.2f}")
+    print(
+        f"backend {args.backend} | jit_compile {jit_compile} | "
+        f"unroll {args.unroll} | load {load:.2f}"
+    )
     for name in args.workloads:
         X, y, training = _workload(name, args.scale, workloads)
-        results = {impl: [] for impl in IMPLEMENTATIONS}
-        for impl in IMPLEMENTATIONS:
+        results = {impl: [] for impl in implementations}
+        for impl in implementations:
             # Untimed: the process's one-time costs for these shapes.
             rows = slice(0, 2 * training.batch_size)
             fits[impl](X[rows], y[rows], replace(training, epochs=2))
         for repeat in range(args.repeats):
-            shift = repeat % len(IMPLEMENTATIONS)
-            for impl in IMPLEMENTATIONS[shift:] + IMPLEMENTATIONS[:shift]:
+            shift = repeat % len(implementations)
+            for impl in implementations[shift:] + implementations[:shift]:
                 results[impl].append(fits[impl](X, y, training))
         medians = {
             impl: {key: float(np.median([r[key] for r in runs])) for key in runs[0]}
@@ -166,14 +181,14 @@ def _table(name, X, training, results):
         f"\n{name}: {n_samples} x {n_timesteps} x {n_features}, "
         f"LSTM{training.units}, batch {training.batch_size}, "
         f"{training.epochs} epochs, {n_batches} batches an epoch",
-        f"{'':10}{'fit (s)':>9}{'fixed (s)':>11}{'samples/s':>11}"
+        f"{'':18}{'fit (s)':>9}{'fixed (s)':>11}{'samples/s':>11}"
         f"{'epoch (ms)':>12}{'us/t-step':>11}{'fwd (ms)':>10}"
         f"{'fit/torch':>11}{'epoch/torch':>13}",
     ]
     torch = results["torch"]
     for impl, r in results.items():
         lines.append(
-            f"{impl:10}{r['fit_s']:9.2f}"
+            f"{impl:18}{r['fit_s']:9.2f}"
             f"{r['fit_s'] - training.epochs * r['epoch_s']:11.2f}"
             f"{n_samples * training.epochs / r['fit_s']:11,.0f}"
             f"{r['epoch_s'] * 1e3:12.1f}"
@@ -185,8 +200,12 @@ def _table(name, X, training, results):
     return "\n".join(lines)
 
 
-def fit_keras_layer(layer_class, jit_compile):
-    """A fit of the network of ``run.py``'s Keras column built on ``layer_class``."""
+def fit_keras_layer(layer_class, jit_compile, unroll=False):
+    """A fit of the network of ``run.py``'s Keras column built on ``layer_class``.
+
+    With ``unroll``, the layers unroll their time loop, which needs the
+    number of time steps in the network's input shape.
+    """
 
     def fit(X, y, training):
         import keras
@@ -196,10 +215,10 @@ def fit_keras_layer(layer_class, jit_compile):
         timer = workloads.EpochTimer()
         start = time.perf_counter()
         keras.utils.set_random_seed(workloads.SEED)
-        layers = [keras.Input((None, X.shape[2]))]
+        layers = [keras.Input((X.shape[1] if unroll else None, X.shape[2]))]
         for i, units in enumerate(training.units):
             last = i == len(training.units) - 1
-            layers.append(layer_class(units, return_sequences=not last))
+            layers.append(layer_class(units, return_sequences=not last, unroll=unroll))
         model = keras.Sequential([*layers, keras.layers.Dense(1)])
         model.compile(optimizer="adam", loss="mse", jit_compile=jit_compile)
         model.fit(
