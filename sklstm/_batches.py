@@ -2,8 +2,8 @@
 
 :class:`ArrayBatches` copies one batch at a time and serves every backend;
 on TensorFlow, :func:`tensorflow_batches` serves the same batches from a
-``tf.data`` pipeline when the arrays fit in memory, so that no Python code
-runs between two training steps.
+``tf.data`` pipeline when the arrays fit in memory, which calls Python once
+per epoch instead of once per batch.
 """
 
 import math
@@ -110,11 +110,11 @@ def tensorflow_batches(arrays, batch_size, *, seed=None, first_epoch=0, repeat=F
     """The batches of :class:`ArrayBatches`, as a ``tf.data.Dataset``.
 
     The arrays are copied into tensors once, and each batch is gathered from
-    them inside TensorFlow: Keras then trains without calling Python between
-    two steps, where ``ArrayBatches`` costs a Python call and a copy per
-    batch. With ``seed``, a training stream draws each epoch's row order
-    (:func:`epoch_order`, the one Python call of an epoch), so both serve
-    the same batches in the same order and training gives the same results.
+    them inside TensorFlow, where ``ArrayBatches`` costs a Python call (run
+    by ``tf.data.Dataset.from_generator``) and a copy per batch. With
+    ``seed``, each epoch's row order is drawn by :func:`epoch_order`, the
+    one Python call of an epoch, so both serve the same batches in the same
+    order and training gives the same results.
 
     Parameters
     ----------
