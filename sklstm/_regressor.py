@@ -28,12 +28,7 @@ from sklstm._quantiles import (
     interval_from_quantiles,
     interval_levels,
 )
-from sklstm._trend import (
-    add_reference_skip,
-    fit_reference,
-    gate_outputs,
-    normalize_inputs,
-)
+from sklstm._trend import add_reference_skip, fit_skip, gate_outputs, normalize_inputs
 
 
 def _has_quantiles(estimator):
@@ -116,13 +111,11 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         of its rows (``"mean"``) before the LSTM, and add back an affine
         function of that row, fitted by least squares on the training
         windows and kept fixed; a gate that starts at zero lets the LSTM's
-        correction in during training. The LSTM also sees that row as extra
-        input channels, mapped to [-1, 1] over the range of the training
-        windows' rows and clipped there, so it can learn how the level
-        shapes the next value. The forecast then follows a trend or a level
-        beyond the range of the training data, where a scaler fitted on the
-        training period maps inputs outside [0, 1] and the LSTM saturates.
-        Tune it like any parameter (``{"lstm__normalize": [None, "last"]}``).
+        correction in during training. The forecast then follows a trend or
+        a level beyond the range of the training data, where a scaler fitted
+        on the training period maps inputs outside [0, 1] and the LSTM
+        saturates. Tune it like any parameter
+        (``{"lstm__normalize": [None, "last"]}``).
     quantiles : array-like of float, default=None
         Quantile levels in (0, 1), strictly increasing, to learn instead of a
         point forecast: one output per level and target, trained with the
@@ -573,7 +566,7 @@ class LSTMRegressor(RegressorMixin, LSTMMixin, BaseWrapper):
         return NonCrossingQuantiles(levels)(outputs)
 
     def _init_network(self, X, y_encoded):
-        fit_reference(self.model_, X, y_encoded)
+        fit_skip(self.model_, X, y_encoded)
 
     def _training_loss(self, loss):
         if self.quantiles is not None:

@@ -3,18 +3,14 @@
 A scaler fitted on the training period maps a growing series above its
 range at test time, where the LSTM's tanh saturates and the forecast lags.
 :class:`WindowNormalization` subtracts a reference row from each window (its
-last row or its mean), so the window's shape stays in range however far the
-level moves. :class:`LevelChannels` gives the LSTM the level too, bounded:
-the reference row mapped to [-1, 1] over the training windows' references
-and clipped there, so that the LSTM learns how the level shapes the next
-value (a stationary series reverting to its mean) and, beyond the training
-range, acts as at its edge instead of saturating. :class:`ReferenceSkip`
-adds a linear function of the reference row back to the outputs, fixed by
-:func:`fit_reference` at the least-squares fit of the targets on the
-reference rows; the outputs pass a :class:`ZeroGate` that starts closed, so
-training begins from this naive-like forecast and the LSTM learns what it
-leaves out. The skip is affine, so it maps any scale of ``X`` to any scale
-of ``y`` and extrapolates linearly beyond the training range.
+last row or its mean), so the LSTM sees only the window's shape, which stays
+in range however far the level moves. :class:`ReferenceSkip` adds a linear
+function of the reference row back to the outputs, fixed by :func:`fit_skip`
+at the least-squares fit of the targets on the reference rows; the outputs
+pass a :class:`ZeroGate` that starts closed, so training begins from this
+naive-like forecast and the LSTM learns what it leaves out.
+The skip is affine, so it maps any scale of ``X`` to any scale of ``y`` and
+extrapolates linearly beyond the training range.
 """
 
 import keras
@@ -84,41 +80,6 @@ class WindowNormalization(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="sklstm")
-class LevelChannels(keras.layers.Layer):
-    """Append each window's reference row, bounded, to each of its steps.
-
-    Inputs ``[windows, reference]`` of shapes ``(batch, n_timesteps,
-    n_features)`` and ``(batch, n_features)``; output ``(batch, n_timesteps,
-    2 * n_features)``: the windows, then the reference row mapped linearly
-    from ``[low, high]`` to [-1, 1] and clipped to it. ``low`` and ``high``
-    are the least and greatest reference rows of the training windows, set
-    by :func:`fit_reference` and not trained. Padded steps keep their NaN
-    in the window channels, which :class:`PaddingMask` masks.
-    """
-
-    def build(self, input_shape):
-        n_features = input_shape[1][-1]
-        self.low = self.add_weight(
-            shape=(n_features,), initializer="zeros", trainable=False, name="low"
-        )
-        self.high = self.add_weight(
-            shape=(n_features,), initializer="ones", trainable=False, name="high"
-        )
-
-    def call(self, inputs):
-        windows, reference = inputs
-        # A feature constant over the training windows gets a constant -1.
-        span = ops.maximum(self.high - self.low, 1e-12)
-        level = ops.clip(2.0 * (reference - self.low) / span - 1.0, -1.0, 1.0)
-        level = ops.zeros_like(windows) + ops.expand_dims(level, 1)
-        return ops.concatenate([windows, ops.cast(level, windows.dtype)], axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        windows_shape = input_shape[0]
-        return (*windows_shape[:-1], 2 * windows_shape[-1])
-
-
-@keras.saving.register_keras_serializable(package="sklstm")
 class ZeroGate(keras.layers.Layer):
     """Multiply the inputs by a trainable scalar ``gate`` that starts at zero.
 
@@ -146,7 +107,7 @@ class ReferenceSkip(keras.layers.Layer):
     units_per_target)`` and ``(batch, n_features)``; adds ``reference @
     kernel + bias``, one value per target, to output ``unit`` of each
     target's ``units_per_target`` outputs (target-major). Both weights start
-    at zero, and :func:`fit_reference` sets them from data.
+    at zero, and :func:`fit_skip` sets them from data.
 
     They are not trained: they already minimise the squared error of the
     linear part, and Adam moves every weight by about the learning rate per
@@ -218,16 +179,12 @@ def normalize_inputs(inputs, how):
 
     Returns
     -------
-    normalized : KerasTensor of shape (batch, n_timesteps, n_features) or \
-            (batch, n_timesteps, 2 * n_features)
-        The windows as they are, or normalised and followed by their
-        :class:`LevelChannels`.
+    normalized : KerasTensor of shape (batch, n_timesteps, n_features)
     reference : KerasTensor of shape (batch, n_features) or None
     """
     if how is None:
         return inputs, None
-    normalized, reference = WindowNormalization(how)(inputs)
-    return LevelChannels()([normalized, reference]), reference
+    return WindowNormalization(how)(inputs)
 
 
 def gate_outputs(outputs, reference):
@@ -241,7 +198,7 @@ def add_reference_skip(outputs, reference, units_per_target=1, unit=0):
     """Add the :class:`ReferenceSkip` to `outputs`, if there is a reference.
 
     `outputs` should come through a :class:`ZeroGate`, so that
-    :func:`fit_reference` sets what the untrained network forecasts. Of each
+    :func:`fit_skip` sets what the untrained network forecasts. Of each
     target's `units_per_target` outputs, output `unit` gets the skip.
     """
     if reference is None:
@@ -249,16 +206,14 @@ def add_reference_skip(outputs, reference, units_per_target=1, unit=0):
     return ReferenceSkip(units_per_target, unit)([outputs, reference])
 
 
-def fit_reference(model, X, y):
-    """Fit `model`'s level range and skip to the training windows' references.
+def fit_skip(model, X, y):
+    """Set the skip of `model` to the least-squares fit of `y` on the references.
 
-    Sets the :class:`LevelChannels` range to that of the reference rows, and
-    the skip to the least-squares fit of `y` on them: solves ``y ≈ reference
-    @ coef + intercept`` over the training windows, so that the untrained
-    network (its free outputs gated to zero by :class:`ZeroGate`) forecasts
-    about as well as a linear function of each window's reference row: with
-    the last row, the naive forecast and its drift. Does nothing for a
-    network without normalisation.
+    Solves ``y ≈ reference @ coef + intercept`` over the training windows, so
+    that the untrained network (its free outputs gated to zero by
+    :class:`ZeroGate`) forecasts about as well as a linear function of each
+    window's reference row: with the last row, the naive forecast and its
+    drift. Does nothing for a network without a skip.
 
     Parameters
     ----------
@@ -279,9 +234,6 @@ def fit_reference(model, X, y):
     targets = np.asarray(y, dtype=np.float64).reshape(len(design), -1)
     # coef: (n_features + 1, n_outputs), the intercept in the last row.
     coef, *_ = np.linalg.lstsq(design, targets, rcond=None)
-    level = layers[LevelChannels]
-    level.low.assign(reference.min(axis=0).astype(level.low.dtype))
-    level.high.assign(reference.max(axis=0).astype(level.high.dtype))
     skip = layers[ReferenceSkip]
     skip.kernel.assign(coef[:-1].astype(skip.kernel.dtype))
     skip.bias.assign(coef[-1].astype(skip.bias.dtype))

@@ -13,12 +13,11 @@ from sklearn.utils._param_validation import InvalidParameterError
 import sklstm
 from sklstm import LSTMRegressor, SlidingWindowTransformer
 from sklstm._trend import (
-    LevelChannels,
     ReferenceSkip,
     WindowNormalization,
     ZeroGate,
     add_reference_skip,
-    fit_reference,
+    fit_skip,
     gate_outputs,
     normalize_inputs,
     window_reference,
@@ -71,7 +70,7 @@ def test_normalization_rejects_an_unknown_reference():
 
 
 @pytest.mark.parametrize("how", ["last", "mean"])
-def test_fit_reference_starts_the_network_at_the_least_squares_fit(how):
+def test_fit_skip_starts_the_network_at_the_least_squares_fit(how):
     # Targets exactly affine in the reference rows: the least-squares skip
     # reproduces them, and the zero gate keeps the untrained Dense out.
     rng = np.random.default_rng(0)
@@ -80,26 +79,11 @@ def test_fit_reference_starts_the_network_at_the_least_squares_fit(how):
     reference = keras.ops.convert_to_numpy(window_reference(X, how))
     y = reference @ A + b
     model = _network(2, 2, how)
-    fit_reference(model, X, y)
+    fit_skip(model, X, y)
     skip = model.layers[-1]
     assert_allclose(keras.ops.convert_to_numpy(skip.kernel), A, atol=1e-4)
     assert_allclose(keras.ops.convert_to_numpy(skip.bias), b, atol=1e-4)
     assert_allclose(model.predict(X, verbose=0), y, atol=1e-4)
-
-
-def test_level_channels_bound_the_reference_to_the_training_range():
-    # Training references 0..4 map to [-1, 1]; 10 and -3 lie beyond and are
-    # clipped to its edges, where the LSTM has seen levels.
-    X = np.repeat(np.arange(5.0, dtype=np.float32)[:, None, None], 3, axis=1)
-    model = _network(1, 1, "last")
-    fit_reference(model, X, np.arange(5.0))
-    level = next(layer for layer in model.layers if isinstance(layer, LevelChannels))
-    windows = np.array([[1, 0], [3, 2], [9, 10], [0, -3]], np.float32)[..., None]
-    normalized, reference = WindowNormalization("last")(windows)
-    outputs = keras.ops.convert_to_numpy(level([normalized, reference]))
-    assert outputs.shape == (4, 2, 2)
-    assert_allclose(outputs[..., :1], keras.ops.convert_to_numpy(normalized))
-    assert_allclose(outputs[..., 1], [[-1, -1], [0, 0], [1, 1], [-1, -1]])
 
 
 def test_training_keeps_the_least_squares_skip_and_opens_the_gate():
@@ -107,7 +91,7 @@ def test_training_keeps_the_least_squares_skip_and_opens_the_gate():
     X = rng.normal(size=(16, 3, 1)).astype(np.float32)
     y = rng.normal(size=16).astype(np.float32)
     model = _network(1, 1, "last")
-    fit_reference(model, X, y)
+    fit_skip(model, X, y)
     skip, gate = model.layers[-1], model.layers[-2]
     kernel, bias = skip.kernel.numpy(), skip.bias.numpy()
     model.compile(optimizer=keras.optimizers.Adam(0.1), loss="mse")
@@ -117,10 +101,10 @@ def test_training_keeps_the_least_squares_skip_and_opens_the_gate():
     assert gate.gate.numpy() != 0
 
 
-def test_fit_reference_leaves_a_network_without_skip_alone():
+def test_fit_skip_leaves_a_network_without_skip_alone():
     model = _network(1, 1, None)
     weights = [w.copy() for w in model.get_weights()]
-    fit_reference(model, np.ones((4, 3, 1), np.float32), np.ones(4))
+    fit_skip(model, np.ones((4, 3, 1), np.float32), np.ones(4))
     for before, after in zip(weights, model.get_weights(), strict=True):
         assert_allclose(after, before)
 
@@ -128,7 +112,7 @@ def test_fit_reference_leaves_a_network_without_skip_alone():
 def test_network_file_round_trip_in_safe_mode(tmp_path, padded_windows):
     model = _network(2, 1, "mean")
     X = padded_windows[:2]
-    fit_reference(model, X, np.arange(2.0))
+    fit_skip(model, X, np.arange(2.0))
     path = tmp_path / "network.keras"
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
@@ -182,21 +166,6 @@ def test_grid_search_chooses_normalization_on_a_trend(line):
     )
     search.fit(line[:39, np.newaxis], line[1:40])
     assert search.best_params_ == {"regressor__lstm__normalize": "last"}
-
-
-def test_normalized_network_learns_how_the_level_shapes_the_forecast():
-    # Flat windows: their shape is zero once normalised, so only the level
-    # channels can bend the forecast away from the skip's straight line.
-    rng = np.random.default_rng(0)
-    level = rng.uniform(-1.0, 1.0, 64)
-    X, y = np.repeat(level[:, None, None], 3, axis=1), level**2
-    model = LSTMRegressor(
-        units=8, epochs=60, learning_rate=0.03, normalize="last", random_state=0
-    )
-    y_pred = model.fit(X, y).predict(X)
-    straight = np.polyval(np.polyfit(level, y, 1), level)
-    rmse = np.sqrt(np.mean((y_pred - y) ** 2))
-    assert rmse < np.sqrt(np.mean((straight - y) ** 2)) / 2
 
 
 def test_unknown_normalize_raises():
