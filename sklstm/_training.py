@@ -10,7 +10,7 @@ import math
 import keras
 from keras import ops
 
-from sklstm._batches import ArrayBatches, tensorflow_batches
+from sklstm._batches import ArrayBatches
 from sklstm._forward import training_quietly
 
 
@@ -98,10 +98,8 @@ def train(estimator, arrays, validation, epochs):
     (before any shuffling, as Keras does). Rows are reshuffled every epoch
     in an order drawn from ``random_state`` and the epoch number, so
     results repeat without touching global random state. One endless
-    stream of batches serves every epoch, so an epoch of a few samples
-    costs little more than its one update: on TensorFlow a ``tf.data``
-    pipeline when the arrays fit in memory, else ``ArrayBatches``, with
-    the same batches either way.
+    stream of batches (``ArrayBatches``) serves every epoch, so an epoch
+    of a few samples costs little more than its one update.
 
     Parameters
     ----------
@@ -132,18 +130,21 @@ def train(estimator, arrays, validation, epochs):
     # Epochs are numbered across warm starts, and each one is shuffled
     # differently.
     initial_epoch = len(estimator.history_.get("loss", ()))
-    training = tuple(a[:n_train] for a in arrays)
-    seed = estimator._seed if estimator.shuffle else None
-    steps_per_epoch = math.ceil(n_train / batch_size)
-    batches = _batches(training, batch_size, seed=seed, first_epoch=initial_epoch)
+    batches = ArrayBatches(
+        tuple(a[:n_train] for a in arrays),
+        batch_size,
+        seed=estimator._seed if estimator.shuffle else None,
+        first_epoch=initial_epoch,
+        repeat=True,
+    )
     if validation is not None:
-        validation = _batches(
-            tuple(a for a in validation if a is not None), batch_size, repeat=False
+        validation = ArrayBatches(
+            tuple(a for a in validation if a is not None), batch_size
         )
     with training_quietly():
         history = estimator.model_.fit(
             batches,
-            steps_per_epoch=steps_per_epoch,
+            steps_per_epoch=batches.steps_per_epoch,
             validation_data=validation,
             epochs=initial_epoch + epochs,
             initial_epoch=initial_epoch,
@@ -160,24 +161,6 @@ def train(estimator, arrays, validation, epochs):
         key: [*estimator.history_.get(key, ()), *values]
         for key, values in history.history.items()
     }
-
-
-def _batches(arrays, batch_size, *, seed=None, first_epoch=0, repeat=True):
-    """The batches of ``arrays``: a ``tf.data`` pipeline if it can, else Python.
-
-    Both serve the same batches in the same order (see
-    :func:`~sklstm._batches.tensorflow_batches`); the pipeline saves a
-    Python call per batch on TensorFlow.
-
-    Returns
-    -------
-    batches : tf.data.Dataset or ArrayBatches
-    """
-    options = {"seed": seed, "first_epoch": first_epoch, "repeat": repeat}
-    batches = tensorflow_batches(arrays, batch_size, **options)
-    if batches is None:
-        batches = ArrayBatches(arrays, batch_size, **options)
-    return batches
 
 
 def _callbacks(estimator, has_validation):

@@ -1,18 +1,10 @@
-"""The stream of training batches: every row once per epoch, fresh orders.
+"""The stream of training batches: every row once per epoch, fresh orders."""
 
-On TensorFlow a tf.data pipeline serves the same batches as the Python one.
-"""
-
-import itertools
-
-import keras
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-import sklstm._batches as batches_module
-from sklstm import LSTMRegressor
-from sklstm._batches import ArrayBatches, tensorflow_batches
+from sklstm._batches import ArrayBatches
 
 
 def rows_of(stream, first_batch, n_batches):
@@ -84,85 +76,3 @@ def test_batch_size_larger_than_data_gives_one_full_batch():
     stream = ArrayBatches(make_arrays(3), 32, seed=0, repeat=True)
     assert stream.steps_per_epoch == 1
     assert sorted(stream[0][1]) == [0, 1, 2]
-
-
-on_tensorflow = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason="tf.data feeds TensorFlow only"
-)
-
-
-def python_and_tensorflow(arrays, batch_size, n_batches, **options):
-    """The first ``n_batches`` of both streams, as lists of tuples of arrays."""
-    python = ArrayBatches(arrays, batch_size, **options)
-    dataset = tensorflow_batches(arrays, batch_size, **options)
-    served = list(itertools.islice(dataset.as_numpy_iterator(), n_batches + 1))
-    return [python[i] for i in range(n_batches)], served
-
-
-@on_tensorflow
-@pytest.mark.parametrize(
-    "options",
-    [
-        {"seed": 3, "repeat": True},
-        {"seed": 3, "first_epoch": 2, "repeat": True},
-        {"seed": None, "repeat": True},
-    ],
-)
-def test_tensorflow_stream_serves_the_same_batches(options):
-    X, y = make_arrays()
-    weights = np.linspace(0, 1, 10)
-    python, served = python_and_tensorflow((X, y, weights), 4, 12, **options)
-    # Endless: more batches than the 4 epochs compared.
-    assert len(served) == 13
-    assert [len(batch[0]) for batch in served[:3]] == [4, 4, 2]
-    for expected, batch in zip(python, served[:12], strict=True):
-        for want, got in zip(expected, batch, strict=True):
-            assert got.dtype == want.dtype
-            assert_array_equal(got, want)
-
-
-@on_tensorflow
-@pytest.mark.parametrize("batch_size, n_batches", [(4, 3), (32, 1)])
-def test_one_tensorflow_epoch_keeps_the_row_order(batch_size, n_batches):
-    X, y = make_arrays()
-    python, served = python_and_tensorflow((X, y), batch_size, n_batches)
-    assert len(served) == n_batches
-    assert tensorflow_batches((X, y), batch_size).cardinality() == n_batches
-    for expected, batch in zip(python, served, strict=True):
-        assert_array_equal(batch[1], expected[1])
-
-
-@on_tensorflow
-def test_arrays_too_large_to_copy_stay_with_the_python_stream(monkeypatch):
-    X, y = make_arrays()
-    assert tensorflow_batches((X, y), 4) is not None
-    monkeypatch.setattr(batches_module, "_MAX_IN_MEMORY", X.nbytes + y.nbytes - 1)
-    assert tensorflow_batches((X, y), 4) is None
-
-
-@pytest.mark.skipif(keras.backend.backend() == "tensorflow", reason="other backends")
-def test_other_backends_keep_the_python_stream():
-    assert tensorflow_batches(make_arrays(), 4) is None
-
-
-def fit_twice(monkeypatch, max_in_memory):
-    """Weights and history after a fit and a warm start, fed either way."""
-    monkeypatch.setattr(batches_module, "_MAX_IN_MEMORY", max_in_memory)
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(30, 4, 2)).astype(np.float32)
-    weights = rng.uniform(0.5, 1.5, size=30)
-    estimator = LSTMRegressor(
-        units=2, epochs=2, batch_size=8, validation_split=0.2, random_state=0
-    )
-    estimator.fit(X, X[:, -1, 0], sample_weight=weights)
-    estimator.set_params(warm_start=True).fit(X, X[:, -1, 0], sample_weight=weights)
-    return estimator.model_.get_weights(), estimator.history_
-
-
-def test_training_is_identical_with_either_stream(monkeypatch):
-    weights, history = fit_twice(monkeypatch, 0)
-    fast_weights, fast_history = fit_twice(monkeypatch, 64 * 2**20)
-    assert fast_history == history
-    assert len(history["val_loss"]) == 4
-    for want, got in zip(weights, fast_weights, strict=True):
-        assert_array_equal(got, want)
