@@ -77,11 +77,11 @@ def adaptive_interval(
         a hit. 0 keeps ``alpha_t = 1 - coverage``: plain conformal
         prediction on a growing (or, with ``window``, rolling) calibration
         set. See Notes for the choice of the default.
-    window : int, default=None
+    window : int or None, default=None
         Calibrate on the last ``window`` scores of each column only (a
         rolling calibration set), forgetting older ones; at least
         ``ceil(coverage / (1 - coverage))``. None keeps every score.
-    horizon : int, default=None
+    horizon : int or None, default=None
         The number of steps ahead the target columns span, laid out
         step-major as :func:`make_windows` lays them out (``n_outputs /
         horizon`` targets per step): the targets of step ``h`` of row ``s``
@@ -294,23 +294,19 @@ def _check_calibration(regressor, coverage):
             "the LSTMRegressor was fitted with calibration_fraction=0: fit it "
             "with calibration_fraction > 0 (such as 0.2)"
         )
-    n, needed = len(regressor.calibration_targets_), min_calibration_size(coverage)
-    if n < needed:
-        raise ValueError(
-            f"coverage={coverage} needs at least {needed} calibration rows, but "
-            f"the fit kept {n}: fit on more rows or a larger calibration_fraction"
-        )
+    regressor._check_calibration_size(coverage)
 
 
 def _observed(y, n_rows, n_outputs, target_transforms):
     """`y` as ``(n_observed, n_outputs)`` float64, on the regressor's scale."""
     if y is None:
         return np.empty((0, n_outputs))
+    expected = "(n_observed,)" if n_outputs == 1 else f"(n_observed, {n_outputs})"
     if np.ndim(y) == 0:
-        expected = "(n_observed,)" if n_outputs == 1 else f"(n_observed, {n_outputs})"
         raise ValueError(
             f"y must be an array-like of shape {expected}, the observed targets "
-            f"of the first rows of X, got the scalar {y!r}"
+            f"of the first rows of X, got the scalar {y!r} (pass coverage= by "
+            "keyword)"
         )
     y = check_array(
         y, ensure_2d=False, ensure_min_samples=0, dtype="numeric", input_name="y"
@@ -320,7 +316,6 @@ def _observed(y, n_rows, n_outputs, target_transforms):
         or (y.ndim == 2 and y.shape[1] != n_outputs)
         or (y.ndim == 1 and n_outputs != 1)
     ):
-        expected = "(n_observed,)" if n_outputs == 1 else f"(n_observed, {n_outputs})"
         raise ValueError(
             f"y has shape {y.shape}, but the regressor predicts {n_outputs} "
             f"output(s): expected {expected}"

@@ -57,7 +57,9 @@ def check_y_index(X, y):
         If ``y.index`` is not ``X.index[:len(y)]``.
     """
     pandas = (pd.Series, pd.DataFrame)
-    if not (isinstance(X, pandas) and isinstance(y, pandas)) or len(y) > len(X):
+    if not (isinstance(X, pandas) and isinstance(y, pandas)):
+        return
+    if len(y) == 0 or len(y) > len(X):
         return
     expected = X.index[: len(y)]
     if not y.index.equals(expected):
@@ -104,14 +106,12 @@ def check_follows_fit(step, X):
         if position[0] < 0:  # a series unseen in fit has no fitted rows
             return
         fitted = step.series_transformers_[position[0]]
-        X = pd.DataFrame(
-            np.asarray(X, dtype=np.float32).reshape(len(X), -1),
-            index=X.index.get_level_values(1),
-        )
     try:
         values = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
     except (TypeError, ValueError):  # the transformer says what is wrong
         return
+    if fitted is not step:  # one series of a panel: placed by its times
+        X = pd.DataFrame(values, index=X.index.get_level_values(1))
     if not len(values) or fitted.series_ is None:
         return
     keys, _ = placing_keys(fitted, X, values)

@@ -125,6 +125,21 @@ def test_step_h_is_known_h_rows_later(three_steps):
         assert widths[0] > widths[1]
 
 
+def test_several_targets_per_step_are_known_by_their_step(series):
+    # Two columns two steps ahead: y is step-major, (a1, b1, a2, b2).
+    X, y = make_windows(np.column_stack([series, -series]), WINDOW, 2, [0, 1])
+    model = _network().fit(X[:N_FIT], y[:N_FIT])
+    X, y = X[N_FIT : N_FIT + 40], y[N_FIT : N_FIT + 40]
+    t = 20
+    interval = adaptive_interval(model, X, y, 0.8, gamma=0.5, horizon=2)
+    for column, step in enumerate((1, 1, 2, 2)):
+        changed = y.copy()
+        changed[t, column] += 100.0
+        other = adaptive_interval(model, X, changed, 0.8, gamma=0.5, horizon=2)
+        assert_allclose(other[: t + step], interval[: t + step])
+        assert np.ptp(other[t + step, column]) > np.ptp(interval[t + step, column])
+
+
 def test_rows_past_the_targets_use_all_of_them(three_steps):
     model, X, y = three_steps
     k = 40
@@ -249,6 +264,11 @@ def test_a_pandas_y_follows_the_index_of_x(panel):
     assert_allclose(
         adaptive_interval(model, one, y_one.iloc[:10], 0.8),
         adaptive_interval(model, one, y_one.to_numpy()[:10], 0.8),
+    )
+    # An empty y observes nothing, whatever its index.
+    assert_allclose(
+        adaptive_interval(model, one, pd.Series([], dtype=float), 0.8),
+        adaptive_interval(model, one, coverage=0.8),
     )
     with pytest.raises(ValueError, match=r"row 0 is labelled \('a', 61\)"):
         adaptive_interval(model, one, y_one.iloc[1:], 0.8)
