@@ -20,6 +20,7 @@ from sklstm._sequences import (
     pad_steps,
     predict_by_length,
 )
+from sklstm._steps import NAME as STEPS_NAME
 
 # Rows per forward pass; bounds memory for very long inputs.
 CHUNK = 4096
@@ -76,7 +77,8 @@ class _OwnRetracing(logging.Filter):
         if "_tensorflow_call" in message:
             return False
         training = getattr(_TRAINING, "active", False)
-        return not (training and "step_on_iterator" in message)
+        own_step = "step_on_iterator" in message or STEPS_NAME in message
+        return not (training and own_step)
 
 
 @functools.cache

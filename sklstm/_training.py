@@ -12,18 +12,31 @@ from keras import ops
 
 from sklstm._batches import ArrayBatches
 from sklstm._forward import training_quietly
+from sklstm._steps import MOST, steps_per_call, supported
+
+# A callback's hooks that run around each batch; overriding any of them makes
+# a fit call its training step once per batch.
+_BATCH_HOOKS = (
+    "on_batch_begin",
+    "on_batch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+)
 
 
 class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
-    """Keras's per-batch ``TerminateOnNaN``, raising a ``FloatingPointError``.
+    """Keras's ``TerminateOnNaN``, raising a ``FloatingPointError``.
 
-    The error names the usual causes of a diverging loss instead of stopping
-    quietly with a half-trained network.
+    The loss is checked after each call of the training function: each
+    batch, or each run of several batches (``several_per_call``). The error
+    names the usual causes of a diverging loss instead of stopping quietly
+    with a half-trained network.
     """
 
-    def __init__(self, learning_rate):
+    def __init__(self, learning_rate, several_per_call):
         super().__init__(raise_error=True)
         self._learning_rate = learning_rate
+        self._several_per_call = several_per_call
         self._epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -33,9 +46,14 @@ class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
         try:
             super().on_batch_end(batch, logs)
         except RuntimeError:
+            where = (
+                f"in epoch {self._epoch + 1}"
+                if self._several_per_call
+                else f"after batch {batch + 1} of epoch {self._epoch + 1}"
+            )
             raise FloatingPointError(
-                f"training diverged: the loss was {logs['loss']} after batch "
-                f"{batch + 1} of epoch {self._epoch + 1}, and training stopped. "
+                f"training diverged: the loss was {logs['loss']} {where}, and "
+                "training stopped. "
                 "Usual causes: a learning_rate too high (it is "
                 f"{self._learning_rate}), an unscaled regression target (scale "
                 "y, e.g. with TransformedTargetRegressor and StandardScaler), or "
@@ -99,7 +117,9 @@ def train(estimator, arrays, validation, epochs):
     in an order drawn from ``random_state`` and the epoch number, so
     results repeat without touching global random state. One endless
     stream of batches (``ArrayBatches``) serves every epoch, so an epoch
-    of a few samples costs little more than its one update.
+    of a few samples costs little more than its one update. On TensorFlow,
+    unless ``verbose`` or a callback follows the batches, one call of the
+    training function trains many batches (see :mod:`sklstm._steps`).
 
     Parameters
     ----------
@@ -141,10 +161,16 @@ def train(estimator, arrays, validation, epochs):
         validation = ArrayBatches(
             tuple(a for a in validation if a is not None), batch_size
         )
+    callbacks = _callbacks(estimator, validation is not None)
+    model = estimator.model_
+    calls = batches.steps_per_epoch
+    by_batch = estimator.verbose or any(map(_watches_batches, callbacks))
+    if supported(model):
+        calls = steps_per_call(model, calls, most=1 if by_batch else MOST)
     with training_quietly():
-        history = estimator.model_.fit(
+        history = model.fit(
             batches,
-            steps_per_epoch=batches.steps_per_epoch,
+            steps_per_epoch=calls,
             validation_data=validation,
             epochs=initial_epoch + epochs,
             initial_epoch=initial_epoch,
@@ -152,8 +178,10 @@ def train(estimator, arrays, validation, epochs):
             # global ``random`` module.
             shuffle=False,
             callbacks=[
-                _TerminateOnNaN(estimator.learning_rate),
-                *_callbacks(estimator, validation is not None),
+                _TerminateOnNaN(
+                    estimator.learning_rate, calls < batches.steps_per_epoch
+                ),
+                *callbacks,
             ],
             verbose=estimator.verbose,
         )
@@ -161,6 +189,15 @@ def train(estimator, arrays, validation, epochs):
         key: [*estimator.history_.get(key, ()), *values]
         for key, values in history.history.items()
     }
+
+
+def _watches_batches(callback):
+    """Whether ``callback`` runs code around each batch."""
+    base = keras.callbacks.Callback
+    return any(
+        getattr(type(callback), hook) is not getattr(base, hook)
+        for hook in _BATCH_HOOKS
+    )
 
 
 def _callbacks(estimator, has_validation):

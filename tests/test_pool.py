@@ -76,6 +76,21 @@ def test_a_reused_network_trains_exactly_like_a_fresh_one(Estimator, params):
     assert reused.history_ == history
 
 
+def test_a_later_fit_with_other_batch_counts_traces_nothing(monkeypatch):
+    template = LSTMRegressor(units=3, epochs=2, batch_size=8)
+    y = TARGETS[LSTMRegressor]
+    Network = type(clone(template).fit(X, y).model_)
+    gc.collect()
+    traces = []
+    step = Network.train_step
+    monkeypatch.setattr(
+        Network, "train_step", lambda self, data: traces.append(1) or step(self, data)
+    )
+    # Fewer rows (3 batches, the last one of 4 rows) on the freed network.
+    clone(template).fit(X[:20], y[:20])
+    assert traces == []
+
+
 def test_live_estimators_never_share_a_network():
     y = TARGETS[LSTMRegressor]
     template = LSTMRegressor(units=3, epochs=1, batch_size=8)
