@@ -1,5 +1,7 @@
 """The ``sklstm`` command: forecast, classify and predict, run as a user runs them."""
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -34,6 +36,25 @@ def run(*args, cwd):
         timeout=600,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
         check=False,
+    )
+
+
+def run_in_process(*args, cwd):
+    """Run ``main(ARGS)`` in this process from ``cwd``; return what it printed.
+
+    Spares a Python start and a framework import where the test is not about
+    the process itself; the result has the attributes of ``run``'s.
+    """
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
+        monkeypatch.chdir(cwd)
+        status = main(list(map(str, args)))
+    return subprocess.CompletedProcess(
+        ["sklstm", *args], status, stdout.getvalue(), stderr.getvalue()
     )
 
 
@@ -120,7 +141,9 @@ def test_forecast_writes_predictions_model_and_plots(forecast):
 
 def test_predict_applies_the_saved_forecaster(forecast, folder):
     _, out = forecast
-    result = run("predict", out, "sales.csv", "--out", "applied.csv", cwd=folder)
+    result = run_in_process(
+        "predict", out, "sales.csv", "--out", "applied.csv", cwd=folder
+    )
     assert result.returncode == 0, result.stderr
     applied = pd.read_csv(folder / "applied.csv", index_col="date")
     assert len(applied) == N_ROWS and applied.index.is_monotonic_increasing
@@ -165,38 +188,44 @@ def test_predict_places_the_rows_in_time(
     assert warned is (start == 70)
 
 
-def test_forecast_search_prints_cv_table_for_multi_step(folder):
-    result = run(
-        "forecast", "sales.csv", "--target", "sales", "--features", "temperature",
-        "--time-col", "date", "--search", "--horizon", "2", "--epochs", "1",
-        "--out", "out_s", cwd=folder,
+def test_forecast_search_prints_cv_table_for_multi_step(folder, monkeypatch, capsys):
+    monkeypatch.chdir(folder)
+    # Two small candidates: the windows that fit the folds, one size of network.
+    monkeypatch.setattr(_cli_forecast, "SEARCH_UNITS", (2,))
+    status = main(
+        ["forecast", "sales.csv", "--target", "sales", "--features", "temperature",
+         "--time-col", "date", "--search", "--horizon", "2", "--epochs", "1",
+         "--out", "out_s"]
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "cross-validation RMSE" in result.stdout
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "cross-validation RMSE" in out
     for column in ("window_size", "units", "mean_rmse", "rank"):
-        assert column in result.stdout
+        assert column in out
     predictions = pd.read_csv(folder / "out_s" / "predictions.csv")
     assert {"actual_t+2", "forecast_t+2", "naive_t+2"} <= set(predictions.columns)
 
 
-def test_classify_reports_accuracy_confusion_matrix_and_per_class(folder):
-    result = run(
-        "classify", "train.csv", "test.csv", "--id", "run", "--label", "state",
-        "--time-col", "step", "--epochs", "2", "--units", "4", "--out", "out_c",
-        cwd=folder,
+def test_classify_reports_accuracy_confusion_matrix_and_per_class(
+    folder, monkeypatch, capsys
+):
+    monkeypatch.chdir(folder)
+    status = main(
+        ["classify", "train.csv", "test.csv", "--id", "run", "--label", "state",
+         "--time-col", "step", "--epochs", "2", "--units", "4", "--out", "out_c"]
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "test accuracy:" in result.stdout
-    assert "confusion matrix:" in result.stdout
-    assert "precision" in result.stdout and "recall" in result.stdout
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "test accuracy:" in out
+    assert "confusion matrix:" in out
+    assert "precision" in out and "recall" in out
     predictions = pd.read_csv(folder / "out_c" / "predictions.csv")
     assert sorted(predictions["id"]) == sorted(f"test{i}" for i in range(9))
     assert {"proba_up", "proba_down", "proba_flat"} <= set(predictions.columns)
     description = json.loads((folder / "out_c" / "model.json").read_text())
     assert description["time_kind"] == "integers"
-    applied = run("predict", folder / "out_c" / "model.sklstm", "test.csv", cwd=folder)
-    assert applied.returncode == 0, applied.stderr
-    lines = applied.stdout.strip().splitlines()
+    assert main(["predict", str(folder / "out_c" / "model.sklstm"), "test.csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "id,predicted" and len(lines) == 10
 
 
@@ -824,8 +853,8 @@ def test_forecast_normalize_and_future_forecast_the_known_future(
 
 @pytest.fixture(scope="module")
 def panel_forecast(folder):
-    """Many series through the console script, with their known future promos."""
-    result = run(
+    """Many series through the command, with their known future promos."""
+    result = run_in_process(
         "forecast", "panel.csv", "--target", "sales", "--features", "promo",
         "--id", "store", "--time-col", "day", "--window", "3", "--epochs", "1",
         "--units", "2", "--future", "panel_future.csv", "--interval", "0.8",
