@@ -2,7 +2,6 @@
 
 import keras
 import numpy as np
-from scikeras.wrappers import BaseWrapper
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import ClassifierTags
@@ -12,6 +11,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_array, column_or_1d
 
 from sklstm._base import LSTMMixin
+from sklstm._no_tensorflow import BaseWrapper
 
 
 def _is_loss(loss, names, loss_class):

@@ -26,6 +26,7 @@ import weakref
 
 import keras
 
+from sklstm._no_tensorflow import tensorflow_unimported
 from sklstm._training import as_numpy
 
 # Free networks kept, over all architectures, once the next fit starts; the
@@ -165,7 +166,10 @@ def _key(estimator, fresh, optimizer, description):
         estimator, optimizer, metrics
     ):
         return None
-    loss = keras.saving.serialize_keras_object(estimator._training_loss(estimator.loss))
+    with tensorflow_unimported():
+        loss = keras.saving.serialize_keras_object(
+            estimator._training_loss(estimator.loss)
+        )
     compiled = json.dumps([description, loss, metrics], sort_keys=True)
     return _architecture(fresh), compiled
 
@@ -212,7 +216,8 @@ def _architecture(model):
     which only decide the initial state that reuse overwrites. A dtype
     policy's name is its meaning and stays.
     """
-    config = model.get_config()
+    with tensorflow_unimported():
+        config = model.get_config()
     numbers = {layer["name"]: i for i, layer in enumerate(config["layers"])}
     return json.dumps(_anonymous(config, numbers), sort_keys=True, default=repr)
 

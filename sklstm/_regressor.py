@@ -5,7 +5,6 @@ from numbers import Real
 
 import keras
 import numpy as np
-from scikeras.wrappers import BaseWrapper
 from sklearn.base import RegressorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import RegressorTags
@@ -19,6 +18,7 @@ from sklearn.utils.validation import (
 from sklstm._base import LSTMMixin
 from sklstm._conformal import check_coverage, min_calibration_size
 from sklstm._forward import predict_outputs
+from sklstm._no_tensorflow import BaseWrapper
 from sklstm._quantiles import (
     MEDIAN,
     NonCrossingQuantiles,
