@@ -192,10 +192,14 @@ def train(estimator, arrays, validation, epochs):
 
 
 def _watches_batches(callback):
-    """Whether ``callback`` runs code around each batch."""
+    """Whether ``callback`` runs code around each batch.
+
+    A subclass may override a batch hook, and a ``LambdaCallback`` sets one
+    on the instance.
+    """
     base = keras.callbacks.Callback
     return any(
-        getattr(type(callback), hook) is not getattr(base, hook)
+        getattr(getattr(callback, hook), "__func__", None) is not getattr(base, hook)
         for hook in _BATCH_HOOKS
     )
 

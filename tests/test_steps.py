@@ -74,8 +74,21 @@ def test_several_batches_per_call_train_exactly_like_one(
         assert_array_equal(a, b)
 
 
-def test_callbacks_watching_batches_see_every_batch():
-    counter = CountBatches()
+def count_with_lambdas():
+    """A ``LambdaCallback`` counting batches: its hooks are set per instance."""
+    counter = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: counter.batches.append(0),
+        on_train_batch_end=lambda batch, logs: counter.batches.append(
+            counter.batches.pop() + 1
+        ),
+    )
+    counter.batches = []
+    return counter
+
+
+@pytest.mark.parametrize("make_counter", [CountBatches, count_with_lambdas])
+def test_callbacks_watching_batches_see_every_batch(make_counter):
+    counter = make_counter()
     reg = LSTMRegressor(
         units=2, epochs=3, batch_size=8, validation_split=0.2, callbacks=[counter]
     ).fit(X, TARGETS[LSTMRegressor])
