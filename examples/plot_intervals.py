@@ -54,7 +54,8 @@ from sklstm import (
 FAST = os.environ.get("SKLSTM_EXAMPLES_FAST") == "1"
 
 rng = np.random.default_rng(0)
-n_points = 400 if FAST else 1000
+# In fast mode, 80 test windows: 8 blocks of 10 below, all of one shape.
+n_points = 424 if FAST else 1000
 phase = 2 * np.pi * np.arange(n_points) / 50
 noise_scale = 0.05 + 0.25 * (1 + np.sin(phase))
 series = np.sin(phase) + noise_scale * rng.standard_normal(n_points)
